@@ -1,0 +1,243 @@
+/**
+ * The mlink command line.
+ *
+ *     deno run -A cli.ts run app.wat --invoke main 1 2
+ *     deno run -A cli.ts parse app.wat -o app.wasm
+ *
+ * `deno run -A cli.ts help` lists every command.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { compile, instantiate, Module, parseWat } from "./mod.ts";
+import { formatResult, invokeExport } from "./lib/cli/invoke.ts";
+import { readInput } from "./lib/cli/input.ts";
+import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
+import { precompile, type PrecompileEntry } from "./lib/artifact/precompile.ts";
+import { writeFileAtomic } from "./lib/artifact/cache.ts";
+
+interface Command {
+  summary: string;
+  usage: string;
+  strings?: string[];
+  booleans?: string[];
+  run(args: ReturnType<typeof parseArgs>): Promise<number>;
+}
+
+const decoder = new TextDecoder();
+
+async function loadModule(path: string) {
+  const input = await readInput(path);
+  switch (input.kind) {
+    case "binary":
+      return await compile(input.bytes);
+    case "text":
+      return await compile(decoder.decode(input.bytes), { filename: path });
+    case "artifact":
+      return Module.deserialize(input.bytes, path);
+  }
+}
+
+const commands: Record<string, Command> = {
+  run: {
+    summary: "instantiate a module (binary or text) and optionally call an export",
+    usage: `mlink run FILE [--invoke NAME [ARGS…]]
+
+Compiles FILE (a module-linking binary or text, detected by content),
+instantiates it with no imports (start functions run), and with --invoke
+calls export NAME with ARGS read by its parameter types (i32, i64, f32, f64),
+printing the result. Without --invoke, lists the instance's exports.`,
+    strings: ["invoke"],
+    async run(args) {
+      const [file, ...rest] = args._.map(String);
+      if (file === undefined) throw new UsageError("run needs a FILE");
+      const module = await loadModule(file);
+      const instance = await instantiate(module);
+      if (args.invoke === undefined) {
+        for (const e of module.exports()) {
+          console.log(`${e.kind} ${JSON.stringify(e.name)}: ${e.type}`);
+        }
+        return 0;
+      }
+      console.log(
+        formatResult(invokeExport(module, instance, String(args.invoke), rest)),
+      );
+      return 0;
+    },
+  },
+  parse: {
+    summary: "convert module-linking text to a binary",
+    usage: `mlink parse FILE.wat -o OUT.wasm
+
+Parses module-linking text and writes the module-linking binary.`,
+    strings: ["o", "output"],
+    async run(args) {
+      const [file] = args._.map(String);
+      const out = (args.o ?? args.output) as string | undefined;
+      if (file === undefined || out === undefined) {
+        throw new UsageError("parse needs FILE and -o OUT");
+      }
+      const text = await Deno.readTextFile(file);
+      const bytes = await parseWat(text, { filename: file });
+      await writeFileAtomic(out, bytes);
+      console.log(`wrote ${out} (${bytes.length} bytes)`);
+      return 0;
+    },
+  },
+  compile: {
+    summary: "compile a binary or text into a portable artifact",
+    usage: `mlink compile FILE -o OUT.mlk
+
+Compiles FILE (module-linking binary or text) and writes its artifact, which
+\`run\`, \`Module.deserialize\` and lib/loader.ts load without compiling again.`,
+    strings: ["o", "output"],
+    async run(args) {
+      const [file] = args._.map(String);
+      const out = (args.o ?? args.output) as string | undefined;
+      if (file === undefined || out === undefined) {
+        throw new UsageError("compile needs FILE and -o OUT");
+      }
+      const artifact = (await loadModule(file)).serialize();
+      await writeFileAtomic(out, artifact);
+      console.log(`wrote ${out} (${artifact.length} bytes)`);
+      return 0;
+    },
+  },
+  inspect: {
+    summary: "show the tree of nested modules, imports, exports and initializers",
+    usage: `mlink inspect FILE [--json]
+
+FILE is a module-linking binary, text or artifact (detected by content).
+Prints each module with its imports, exports, initializers and core size;
+--json prints the same tree as JSON.`,
+    booleans: ["json"],
+    async run(args) {
+      const [file] = args._.map(String);
+      if (file === undefined) throw new UsageError("inspect needs a FILE");
+      const tree = inspectModule(await loadModule(file));
+      console.log(
+        args.json ? JSON.stringify(tree, null, 2) : formatInspection(tree),
+      );
+      return 0;
+    },
+  },
+  precompile: {
+    summary: "compile every .wasm/.wat under some paths into an artifact cache",
+    usage: `mlink precompile PATH… --out DIR
+
+Finds .wasm and .wat files (recursively in directories), compiles each into
+DIR/<key>.mlk where the key hashes the input's bytes and the artifact format
+version, skips entries already present and valid, replaces corrupt ones, and
+writes DIR/manifest.json (source → key). Files are written atomically.`,
+    strings: ["out"],
+    async run(args) {
+      const paths = args._.map(String);
+      const outDir = args.out as string | undefined;
+      if (paths.length === 0 || outDir === undefined) {
+        throw new UsageError("precompile needs PATH… and --out DIR");
+      }
+      const results = await precompile(paths, {
+        outDir,
+        compile: (input, filename) => compile(input, { filename }),
+        onProgress: progressReporter(),
+      });
+      const count = (s: PrecompileEntry["status"]) => results.filter((r) => r.status === s).length;
+      console.log(
+        `${results.length} input(s): ${count("compiled")} compiled, ${
+          count("present")
+        } already present, ${count("replaced")} replaced, ${count("failed")} failed`,
+      );
+      return count("failed") > 0 ? 1 : 0;
+    },
+  },
+};
+
+/** Wrong command-line usage: printed with the command's usage text. */
+class UsageError extends Error {}
+
+/** A progress line that redraws itself on a terminal and prints plain lines otherwise. */
+function progressReporter(): (
+  done: number,
+  total: number,
+  entry: PrecompileEntry,
+) => void {
+  const terminal = Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  return (done, total, entry) => {
+    const note = entry.status === "failed"
+      ? `FAILED ${entry.source}: ${entry.error}`
+      : `${entry.status} ${entry.source}`;
+    if (!terminal || entry.status === "failed") {
+      console.error(`[${done}/${total}] ${note}`);
+      return;
+    }
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    const bar = `[${"#".repeat(filled)}${
+      " ".repeat(width - filled)
+    }] ${done}/${total} ${entry.source}`;
+    Deno.stderr.writeSync(
+      encoder.encode(`\r\x1b[2K${bar}${done === total ? "\n" : ""}`),
+    );
+  };
+}
+
+function help(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`);
+  return `mlink — a WebAssembly runtime for the module-linking proposal
+
+Usage: deno run -A cli.ts COMMAND [OPTIONS] FILE…
+
+Commands:
+${lines.join("\n")}
+  help        show this help, or \`help COMMAND\` for one command
+
+Every command takes --help.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (
+    name === undefined || name === "help" || name === "--help" || name === "-h"
+  ) {
+    const topic = rest[0] && commands[rest[0]];
+    console.log(topic ? topic.usage : help());
+    return 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(
+      `error: unknown command ${JSON.stringify(name)}\n\n${help()}`,
+    );
+    return 2;
+  }
+  // Words after `--invoke NAME` are the call's arguments, even when they
+  // look like flags (`-1`).
+  const cut = rest.indexOf("--invoke");
+  const tail = cut >= 0 ? rest.slice(cut + 2) : [];
+  const args = parseArgs(cut >= 0 ? rest.slice(0, cut + 2) : rest, {
+    string: command.strings ?? [],
+    boolean: ["help", ...(command.booleans ?? [])],
+  });
+  args._.push(...tail);
+  if (args.help) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}\n\n${command.usage}`);
+      return 2;
+    }
+    const error = e as Error;
+    console.error(
+      `error: ${error.name === "Error" ? "" : `${error.name}: `}${error.message}`,
+    );
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,96 @@
+/**
+ * The compiling entry points: a binary or text into a `Module`.
+ *
+ * @module
+ */
+
+import { looksLikeArtifact } from "./artifact/format.ts";
+import { compileBinary } from "./compile/mod.ts";
+import { CompileError } from "./errors.ts";
+import { compileCores, compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/module.ts";
+
+/** Options of {@linkcode parseWat}. */
+export interface ParseWatOptions {
+  /** File name used in errors (`input.wat` by default). */
+  filename?: string;
+}
+
+/**
+ * Parses module-linking text into the module-linking binary. The text
+ * front-end (and wabt, for the core parts) is loaded the first time this
+ * runs, so programs that only compile binaries never load it. Throws
+ * `WatError` with `file:line:col`.
+ *
+ * @example
+ * ```ts
+ * import { parseWat } from "./mod.ts";
+ * const bytes = await parseWat(`(module (module $child) (instance (instantiate $child)))`);
+ * ```
+ */
+export async function parseWat(text: string, options: ParseWatOptions = {}): Promise<Uint8Array> {
+  const front = await import("./text/mod.ts");
+  return front.parseWat(text, options);
+}
+
+/** Options of {@linkcode compile}. */
+export interface CompileOptions {
+  /** File name used in text errors (`input.wat` by default). */
+  filename?: string;
+}
+
+function toBytes(source: unknown): Uint8Array {
+  if (source instanceof Uint8Array) {
+    if (looksLikeArtifact(source)) {
+      throw new CompileError(
+        "this is an mlink artifact, not a WebAssembly binary: load it with Module.deserialize()",
+      );
+    }
+    return source;
+  }
+  if (source instanceof ArrayBuffer) return toBytes(new Uint8Array(source));
+  if (ArrayBuffer.isView(source)) {
+    return toBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  }
+  throw new CompileError(
+    `compile expects a Uint8Array, an ArrayBuffer or a text string, got ${
+      source === null ? "null" : typeof source
+    }`,
+  );
+}
+
+/**
+ * Compiles a module-linking binary, or its text format, into a `Module`.
+ * Every core module is compiled by V8 here (in parallel), so instantiating
+ * compiles nothing. Throws `CompileError` (binary) or `WatError` (text).
+ *
+ * @example
+ * ```ts
+ * import { compile, instantiate } from "./mod.ts";
+ * const module = await compile(`(module
+ *   (module $child (func (export "hi") (result i32) i32.const 42))
+ *   (instance $c (instantiate $child))
+ *   (export "hi" (func $c "hi")))`);
+ * const instance = await instantiate(module);
+ * console.log((instance.exports.hi as () => number)()); // 42
+ * ```
+ */
+export async function compile(
+  source: Uint8Array | ArrayBuffer | ArrayBufferView | string,
+  options: CompileOptions = {},
+): Promise<Module> {
+  const bytes = typeof source === "string"
+    ? await parseWat(source, { filename: options.filename })
+    : toBytes(source);
+  const blob = loadBlob(compileBinary(bytes));
+  await compileCores(blob, modulePaths(blob.compiled));
+  return new Module(blob, blob.compiled.root);
+}
+
+/** Synchronous {@linkcode compile} of a binary (text needs the asynchronous one). */
+export function compileSync(
+  source: Uint8Array | ArrayBuffer | ArrayBufferView,
+): Module {
+  const blob = loadBlob(compileBinary(toBytes(source)));
+  compileCoresSync(blob, modulePaths(blob.compiled));
+  return new Module(blob, blob.compiled.root);
+}

@@ -1,0 +1,49 @@
+/**
+ * The artifact format's constants and shapes, shared by writer and reader.
+ * The layout is specified in docs/artifact-format.md.
+ *
+ * @module
+ */
+
+import type { CompiledBlob } from "../compiled.ts";
+
+/** First four bytes of every artifact: `\0mlk`. */
+export const ARTIFACT_MAGIC: readonly number[] = [0x00, 0x6d, 0x6c, 0x6b];
+
+/** Whether `bytes` start like an artifact. */
+export function looksLikeArtifact(bytes: Uint8Array): boolean {
+  return ARTIFACT_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/** The format version this code writes and reads. */
+export const ARTIFACT_VERSION = 1;
+
+/** Bytes before the payload: magic, version, flags, payload length, checksum. */
+export const HEADER_SIZE = 20;
+
+/** Feature flags: core features that the artifact's types show it uses. */
+export const Flags = {
+  Simd: 1,
+  Memory64: 2,
+  SharedMemory: 4,
+  ReferenceTypes: 8,
+  MultiValue: 16,
+} as const;
+
+/** Every flag this version knows. */
+export const KNOWN_FLAGS = 31;
+
+/**
+ * A module value and what it closed over, flattened: `nodes` lists module
+ * values, each one a module of a blob plus its upvars (earlier nodes).
+ */
+export interface ModuleGraph {
+  readonly blobs: readonly CompiledBlob[];
+  readonly nodes: readonly {
+    readonly blob: number;
+    readonly module: number;
+    readonly upvars: readonly number[];
+  }[];
+  /** The node of the serialized module. */
+  readonly root: number;
+}

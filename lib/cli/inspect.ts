@@ -1,0 +1,93 @@
+/**
+ * Describes a compiled module for people (`cli.ts inspect`) and for tools
+ * (`--json`): the tree of nested modules with their imports, exports,
+ * initializers and core sizes.
+ *
+ * @module
+ */
+
+import type { CompiledBlob, Initializer } from "../compiled.ts";
+import { formatEntityType, kindName } from "../format.ts";
+import { type Module, moduleParts } from "../runtime/module.ts";
+
+/** One module of the tree. */
+export interface InspectedModule {
+  name: string;
+  coreBytes: number;
+  imports: { name: string; type: string }[];
+  exports: { name: string; type: string }[];
+  initializers: string[];
+  upvars: number;
+  children: InspectedModule[];
+}
+
+function describeInit(init: Initializer): string {
+  switch (init.op) {
+    case "import":
+      return `import ${JSON.stringify(init.name)} (${kindName(init.kind)})`;
+    case "alias":
+      return `alias instance ${init.instance} export ${JSON.stringify(init.name)} (${
+        kindName(init.kind)
+      })`;
+    case "upvar":
+      return `module from enclosing scope (upvar ${init.index})`;
+    case "module":
+      return `define nested module #${init.module}`;
+    case "instantiate":
+      return `instantiate module ${init.module}${
+        init.args.length
+          ? ` with ${
+            init.args.map((a) => `${JSON.stringify(a.name)}=${kindName(a.kind)} ${a.index}`).join(
+              ", ",
+            )
+          }`
+          : ""
+      }`;
+  }
+}
+
+function describe(blob: CompiledBlob, index: number): InspectedModule {
+  const m = blob.modules[index];
+  const type = blob.types.modules[m.type];
+  return {
+    name: m.name || "(top level)",
+    coreBytes: m.core?.length ?? 0,
+    imports: type.imports.map((i) => ({
+      name: i.name,
+      type: formatEntityType(blob.types, i.type),
+    })),
+    exports: type.exports.map((e) => ({
+      name: e.name,
+      type: formatEntityType(blob.types, e.type),
+    })),
+    initializers: m.initializers.map(describeInit),
+    upvars: m.upvars.length,
+    children: m.children.map((c) => describe(blob, c)),
+  };
+}
+
+/** The tree of a module and the modules nested in it. */
+export function inspectModule(module: Module): InspectedModule {
+  const { blob, index } = moduleParts(module);
+  return describe(blob.compiled, index);
+}
+
+/** The tree as indented text. */
+export function formatInspection(node: InspectedModule, indent = ""): string {
+  const lines = [
+    `${indent}${node.name}: core module ${node.coreBytes} bytes, ${node.initializers.length} initializers${
+      node.upvars ? `, closes over ${node.upvars} module(s)` : ""
+    }`,
+  ];
+  for (const i of node.imports) {
+    lines.push(`${indent}  import ${JSON.stringify(i.name)} ${i.type}`);
+  }
+  for (const e of node.exports) {
+    lines.push(`${indent}  export ${JSON.stringify(e.name)} ${e.type}`);
+  }
+  for (const step of node.initializers) lines.push(`${indent}  · ${step}`);
+  for (const child of node.children) {
+    lines.push(formatInspection(child, indent + "    "));
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,102 @@
+/**
+ * The compiled description of a module-linking blob: pure data, produced by
+ * `lib/compile`, stored in artifacts by `lib/artifact`, run by `lib/runtime`.
+ * Nothing here refers to the source binary any more.
+ *
+ * @module
+ */
+
+import type { EntityKind } from "./ir.ts";
+import type { EntityType, TypeTables } from "./types.ts";
+
+/**
+ * One step of a module's instantiation program. Each step that yields a
+ * value pushes it onto the index space of its kind; func, table, memory and
+ * global values are also the core module's imports, in push order.
+ */
+export type Initializer =
+  /** Take argument `name` (a single-level import, or the implicit instance of two-level imports). */
+  | { readonly op: "import"; readonly name: string; readonly kind: EntityKind }
+  /** Take export `name` of instance `instance`. */
+  | {
+    readonly op: "alias";
+    readonly instance: number;
+    readonly name: string;
+    readonly kind: EntityKind;
+  }
+  /** Push this module's captured module `index` (an outer alias of a module). */
+  | { readonly op: "upvar"; readonly index: number }
+  /** Create the module value of compiled module `module` of the same blob, capturing its upvars. */
+  | { readonly op: "module"; readonly module: number }
+  /** Instantiate module `module` of the module index space with named arguments. */
+  | {
+    readonly op: "instantiate";
+    readonly module: number;
+    readonly args: readonly InstantiateArg[];
+  };
+
+/** A named argument of `instantiate`: an item of the instantiating module. */
+export interface InstantiateArg {
+  readonly name: string;
+  readonly kind: EntityKind;
+  readonly index: number;
+}
+
+/**
+ * Where a nested module finds a module it closes over when its enclosing
+ * module's instance creates it: in that instance's module index space, or
+ * among the enclosing module's own upvars (for aliases that reach further out).
+ */
+export interface ModuleUpvar {
+  readonly from: "space" | "upvar";
+  readonly index: number;
+}
+
+/**
+ * An export of a compiled module. `local` exports are read from the core
+ * instance by name; the others from the index space of their kind.
+ */
+export interface CompiledExport {
+  readonly name: string;
+  readonly kind: EntityKind;
+  readonly index: number;
+  readonly local: boolean;
+}
+
+/** An import as written in the binary, for `Module.imports()`. */
+export interface CompiledImport {
+  readonly module: string;
+  readonly field: string | null;
+  readonly type: EntityType;
+}
+
+/** One module of a blob (the top-level one or a nested one), ready to instantiate. */
+export interface CompiledModule {
+  /** How errors name it, e.g. `module $child` or `module 2`; "" for an unnamed top-level module. */
+  readonly name: string;
+  /** The core wasm module holding its own definitions, or `null` when it has none to instantiate. */
+  readonly core: Uint8Array | null;
+  /** The instantiation program. */
+  readonly initializers: readonly Initializer[];
+  /** Exports, in binary order. */
+  readonly exports: readonly CompiledExport[];
+  /** Imports, as written. */
+  readonly imports: readonly CompiledImport[];
+  /** Its module type, an index into the blob's `types.modules`. */
+  readonly type: number;
+  /** The type of its instances (its module type's exports), an index into `types.instances`. */
+  readonly instanceType: number;
+  /** What it captures from its enclosing module's instance when created. */
+  readonly upvars: readonly ModuleUpvar[];
+  /** Indices (in the blob) of the modules nested directly inside it. */
+  readonly children: readonly number[];
+}
+
+/** Every module of one compiled binary, with their shared types. */
+export interface CompiledBlob {
+  readonly types: TypeTables;
+  /** Modules, each one's nested modules listed after it. */
+  readonly modules: readonly CompiledModule[];
+  /** Index of the top-level module. */
+  readonly root: number;
+}

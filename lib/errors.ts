@@ -1,0 +1,132 @@
+/**
+ * The errors mlink throws. Each says what went wrong and where: a byte
+ * offset or `file:line:col`, and the path of nested modules.
+ *
+ * `CompileError` and `LinkError` extend their `WebAssembly` namesakes, so code
+ * written against the WebAssembly JS API catches them as it already does.
+ *
+ * @module
+ */
+
+/** Where in a binary an error was found. */
+export interface BinaryLocation {
+  /** Byte offset in the outermost binary. */
+  offset?: number;
+  /** Nested modules from the outermost inwards, e.g. `["module $app", "module $child"]`. */
+  path?: readonly string[];
+}
+
+function located(message: string, where: BinaryLocation): string {
+  const prefix = where.path && where.path.length > 0 ? where.path.join(" > ") + ": " : "";
+  const suffix = where.offset !== undefined
+    ? ` (at byte offset 0x${where.offset.toString(16)})`
+    : "";
+  return prefix + message + suffix;
+}
+
+/**
+ * A binary that is malformed or invalid: decoding, module-linking validation
+ * or V8's core validation failed.
+ *
+ * @example
+ * ```ts
+ * import { compile, CompileError } from "../mod.ts";
+ * try {
+ *   await compile(new Uint8Array([0, 97, 115, 109, 9, 0, 0, 0]));
+ * } catch (e) {
+ *   if (e instanceof CompileError) console.log(e.reason, e.offset);
+ * }
+ * ```
+ */
+export class CompileError extends WebAssembly.CompileError {
+  /** The message without location. */
+  readonly reason: string;
+  /** Byte offset in the outermost binary, when known. */
+  readonly offset?: number;
+  /** Path of nested modules, outermost first. */
+  readonly path: readonly string[];
+
+  /** Makes an error; the message gets the path and offset added. */
+  constructor(
+    reason: string,
+    where: BinaryLocation = {},
+    options?: ErrorOptions,
+  ) {
+    super(located(reason, where), options);
+    this.name = "CompileError";
+    this.reason = reason;
+    this.offset = where.offset;
+    this.path = where.path ?? [];
+  }
+}
+
+/**
+ * Instantiation could not link: a missing import, an import of the wrong
+ * kind or type, or an instantiation limit reached.
+ */
+export class LinkError extends WebAssembly.LinkError {
+  /** The message without the module path. */
+  readonly reason: string;
+  /** Path of nested modules whose instantiation failed, outermost first. */
+  readonly path: readonly string[];
+
+  /** Makes an error; the message gets the path added. */
+  constructor(
+    reason: string,
+    path: readonly string[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(located(reason, { path }), options);
+    this.name = "LinkError";
+    this.reason = reason;
+    this.path = path;
+  }
+}
+
+/** A serialized artifact that cannot be loaded: truncated, corrupt, foreign or of another format version. */
+export class ArtifactError extends Error {
+  /** The message without the source. */
+  readonly reason: string;
+
+  /** Makes an error; `source` (a file name, say) is put in front of the message. */
+  constructor(reason: string, source?: string, options?: ErrorOptions) {
+    super(source ? `${source}: ${reason}` : reason, options);
+    this.name = "ArtifactError";
+    this.reason = reason;
+  }
+}
+
+/** Module-linking text that cannot be parsed or resolved. */
+export class WatError extends Error {
+  /** The message without location. */
+  readonly reason: string;
+  /** File name given to the parser (`input.wat` if none). */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly column: number;
+
+  /**
+   * Makes an error at `file:line:column`; `excerpt` is the offending source
+   * line, shown under the message with a caret.
+   */
+  constructor(
+    reason: string,
+    file: string,
+    line: number,
+    column: number,
+    excerpt?: string,
+    options?: ErrorOptions,
+  ) {
+    const caret = excerpt === undefined
+      ? ""
+      : `\n  ${excerpt}\n  ${" ".repeat(Math.max(0, column - 1))}^`;
+    super(`${file}:${line}:${column}: ${reason}${caret}`, options);
+    this.name = "WatError";
+    this.reason = reason;
+    this.file = file;
+    this.line = line;
+    this.column = column;
+  }
+}

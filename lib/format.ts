@@ -1,0 +1,100 @@
+/**
+ * Prints types the way the text format writes them, for error messages and
+ * `inspect`. Long types are cut short so a message stays readable.
+ *
+ * @module
+ */
+
+import { KIND_NAMES, type Limits, type ValType } from "./ir.ts";
+import type { EntityType, NamedType, TypeTables } from "./types.ts";
+
+const VALTYPE_NAMES: Readonly<Record<number, string>> = {
+  0x7f: "i32",
+  0x7e: "i64",
+  0x7d: "f32",
+  0x7c: "f64",
+  0x7b: "v128",
+  0x70: "funcref",
+  0x6f: "externref",
+};
+
+const MAX_LENGTH = 240;
+
+/** The text-format name of a value type, e.g. `i32`. */
+export function formatValType(type: ValType): string {
+  return VALTYPE_NAMES[type] ?? `0x${type.toString(16)}`;
+}
+
+/** The text-format word for an entity kind, e.g. `func`. */
+export function kindName(kind: number): string {
+  return KIND_NAMES[kind] ?? `kind ${kind}`;
+}
+
+function formatLimits(l: Limits): string {
+  return l.max === undefined ? `${l.min}` : `${l.min} ${l.max}`;
+}
+
+function list(word: string, types: readonly ValType[]): string {
+  return types.length === 0 ? "" : ` (${word} ${types.map(formatValType).join(" ")})`;
+}
+
+/** A function type as text: `(func (param i32) (result i32))`. */
+export function formatFuncType(
+  params: readonly ValType[],
+  results: readonly ValType[],
+): string {
+  return `(func${list("param", params)}${list("result", results)})`;
+}
+
+function formatNamed(
+  tables: TypeTables,
+  word: string,
+  items: readonly NamedType[],
+  depth: number,
+): string {
+  let out = "";
+  for (const item of items) {
+    out += ` (${word} ${JSON.stringify(item.name)} ${entity(tables, item.type, depth + 1)})`;
+    if (out.length > MAX_LENGTH) return out.slice(0, MAX_LENGTH) + " …";
+  }
+  return out;
+}
+
+function entity(tables: TypeTables, type: EntityType, depth: number): string {
+  switch (type.kind) {
+    case 0: {
+      const f = tables.funcs[type.type];
+      return formatFuncType(f.params, f.results);
+    }
+    case 1:
+      return `(table ${formatLimits(type.type.limits)} ${formatValType(type.type.elem)})`;
+    case 2: {
+      const m = type.type;
+      return `(memory${m.memory64 ? " i64" : ""} ${formatLimits(m.limits)}${
+        m.shared ? " shared" : ""
+      })`;
+    }
+    case 3: {
+      const g = formatValType(type.type.type);
+      return `(global ${type.type.mutable ? `(mut ${g})` : g})`;
+    }
+    case 5: {
+      if (depth > 3) return "(module …)";
+      const m = tables.modules[type.type];
+      return `(module${formatNamed(tables, "import", m.imports, depth)}${
+        formatNamed(tables, "export", m.exports, depth)
+      })`;
+    }
+    case 6: {
+      if (depth > 3) return "(instance …)";
+      const i = tables.instances[type.type];
+      return `(instance${formatNamed(tables, "export", i.exports, depth)})`;
+    }
+  }
+}
+
+/** An entity type as text, e.g. `(global (mut i32))` or `(instance (export "f" (func)))`. */
+export function formatEntityType(tables: TypeTables, type: EntityType): string {
+  const text = entity(tables, type, 0);
+  return text.length > MAX_LENGTH ? text.slice(0, MAX_LENGTH) + " …" : text;
+}

@@ -1,0 +1,302 @@
+/**
+ * The module-linking IR: what the binary decoder produces, what the encoder
+ * and the text front-end write, and what the compiler reads.
+ *
+ * It mirrors the binary format section by section, in binary order, so that
+ * `encode(decode(bytes))` can reproduce `bytes`. Module-linking sections and
+ * the core sections whose contents give entity types are decoded into
+ * structures; element, code, data and data-count sections stay raw bytes,
+ * because the compiler copies them byte for byte into the core module.
+ *
+ * @module
+ */
+
+/** Entity kinds, as used by import/export descriptors, aliases and instantiate arguments. */
+export const Kind = {
+  Func: 0,
+  Table: 1,
+  Memory: 2,
+  Global: 3,
+  Tag: 4,
+  Module: 5,
+  Instance: 6,
+  Type: 7,
+} as const;
+
+/** One of the {@linkcode Kind} values. */
+export type Kind = typeof Kind[keyof typeof Kind];
+
+/** The kinds an entity (a thing in an index space other than types) can have. */
+export type EntityKind = 0 | 1 | 2 | 3 | 5 | 6;
+
+/** The word used for each kind in the text format and in messages. */
+export const KIND_NAMES: Readonly<Record<number, string>> = {
+  0: "func",
+  1: "table",
+  2: "memory",
+  3: "global",
+  4: "tag",
+  5: "module",
+  6: "instance",
+  7: "type",
+};
+
+/** Core value types, by their binary encoding. */
+export const ValType = {
+  I32: 0x7f,
+  I64: 0x7e,
+  F32: 0x7d,
+  F64: 0x7c,
+  V128: 0x7b,
+  FuncRef: 0x70,
+  ExternRef: 0x6f,
+} as const;
+
+/** A value type: one of the {@linkcode ValType} bytes. */
+export type ValType = number;
+
+/** Section ids of the module-linking binary format. */
+export const SectionId = {
+  Custom: 0,
+  Type: 1,
+  Import: 2,
+  Function: 3,
+  Table: 4,
+  Memory: 5,
+  Global: 6,
+  Export: 7,
+  Start: 8,
+  Element: 9,
+  Code: 10,
+  Data: 11,
+  DataCount: 12,
+  Tag: 13,
+  Module: 14,
+  Instance: 15,
+  Alias: 16,
+} as const;
+
+/** Table or memory limits. `max` is absent when the limits have no maximum. */
+export interface Limits {
+  min: number;
+  max?: number;
+}
+
+/** A table type: element reference type and limits. */
+export interface TableType {
+  elem: ValType;
+  limits: Limits;
+}
+
+/** A memory type. `memory64` memories use 64-bit indices; `shared` ones need a maximum. */
+export interface MemoryType {
+  limits: Limits;
+  shared: boolean;
+  memory64: boolean;
+}
+
+/** A global type. */
+export interface GlobalType {
+  type: ValType;
+  mutable: boolean;
+}
+
+/**
+ * What an import (or an export in a module/instance type) describes.
+ * For func, module and instance the `type` is an index into the enclosing
+ * module's type index space; for the others it is the type itself.
+ */
+export type ImportDesc =
+  | { kind: 0; type: number }
+  | { kind: 1; type: TableType }
+  | { kind: 2; type: MemoryType }
+  | { kind: 3; type: GlobalType }
+  | { kind: 5; type: number }
+  | { kind: 6; type: number };
+
+/** An export inside a module or instance type: a name and what it describes. */
+export interface ExportTypeDecl {
+  name: string;
+  desc: ImportDesc;
+}
+
+/**
+ * An import. `field` is `null` for a single-level import (written in binary
+ * as an empty second name followed by `0xff`).
+ */
+export interface Import {
+  module: string;
+  field: string | null;
+  desc: ImportDesc;
+  /** Byte offset of the import in the outermost binary, when decoded. */
+  offset?: number;
+}
+
+/** A function type (`0x60`). */
+export interface FuncTypeDef {
+  form: "func";
+  params: ValType[];
+  results: ValType[];
+}
+
+/** A module type (`0x61`): the imports it needs and the exports it gives. */
+export interface ModuleTypeDef {
+  form: "module";
+  imports: Import[];
+  exports: ExportTypeDecl[];
+}
+
+/** An instance type (`0x62`): the exports an instance has. */
+export interface InstanceTypeDef {
+  form: "instance";
+  exports: ExportTypeDecl[];
+}
+
+/** An entry of a type section. */
+export type TypeDef = (FuncTypeDef | ModuleTypeDef | InstanceTypeDef) & {
+  /** Byte offset in the outermost binary, when decoded. */
+  offset?: number;
+};
+
+/** One named argument of an `instantiate`: `kind` and `index` name an item of the instantiating module. */
+export interface InstanceArg {
+  name: string;
+  kind: EntityKind;
+  index: number;
+}
+
+/** An instance definition: `(instantiate module args…)`. */
+export interface InstanceDef {
+  module: number;
+  args: InstanceArg[];
+  offset?: number;
+}
+
+/** An alias: an export of a preceding instance, or an item of an enclosing module. */
+export type Alias =
+  & (
+    | { form: "export"; instance: number; kind: EntityKind; name: string }
+    | { form: "outer"; depth: number; kind: 5 | 7; index: number }
+  )
+  & { offset?: number };
+
+/** An export of a module: kinds 5 and 6 export modules and instances. */
+export interface Export {
+  name: string;
+  kind: EntityKind;
+  index: number;
+  offset?: number;
+}
+
+/** A global definition: its type and its constant initializer expression, `end` (0x0b) included. */
+export interface GlobalDef {
+  type: GlobalType;
+  init: Uint8Array;
+}
+
+/** Where a section starts: byte offset of its id byte in the outermost binary. */
+interface Located {
+  offset?: number;
+}
+
+/** A custom section: its name and the bytes after the name. */
+export interface CustomSection extends Located {
+  id: 0;
+  name: string;
+  data: Uint8Array;
+}
+
+/** A type section. */
+export interface TypeSection extends Located {
+  id: 1;
+  types: TypeDef[];
+}
+
+/** An import section. */
+export interface ImportSection extends Located {
+  id: 2;
+  imports: Import[];
+}
+
+/** A function section: the type index of each locally defined function. */
+export interface FunctionSection extends Located {
+  id: 3;
+  funcs: number[];
+}
+
+/** A table section. */
+export interface TableSection extends Located {
+  id: 4;
+  tables: TableType[];
+}
+
+/** A memory section. */
+export interface MemorySection extends Located {
+  id: 5;
+  memories: MemoryType[];
+}
+
+/** A global section. */
+export interface GlobalSection extends Located {
+  id: 6;
+  globals: GlobalDef[];
+}
+
+/** An export section. */
+export interface ExportSection extends Located {
+  id: 7;
+  exports: Export[];
+}
+
+/** A start section. */
+export interface StartSection extends Located {
+  id: 8;
+  func: number;
+}
+
+/** Element, code, data and data-count sections, kept as their raw payload. */
+export interface RawSection extends Located {
+  id: 9 | 10 | 11 | 12;
+  data: Uint8Array;
+}
+
+/** A module section: nested modules, each complete with its own header. */
+export interface ModuleSection extends Located {
+  id: 14;
+  modules: ModuleIR[];
+}
+
+/** An instance section. */
+export interface InstanceSection extends Located {
+  id: 15;
+  instances: InstanceDef[];
+}
+
+/** An alias section. */
+export interface AliasSection extends Located {
+  id: 16;
+  aliases: Alias[];
+}
+
+/** Any section. */
+export type Section =
+  | CustomSection
+  | TypeSection
+  | ImportSection
+  | FunctionSection
+  | TableSection
+  | MemorySection
+  | GlobalSection
+  | ExportSection
+  | StartSection
+  | RawSection
+  | ModuleSection
+  | InstanceSection
+  | AliasSection;
+
+/** A module: its sections in binary order. */
+export interface ModuleIR {
+  sections: Section[];
+  /** Byte offset of the module's header (`\0asm`) in the outermost binary, when decoded. */
+  offset?: number;
+}

@@ -1,0 +1,255 @@
+/**
+ * Instantiation: runs a module's initializers. Nested instances are created
+ * in order, then the module's own core instance; each core import object is
+ * one array of the values the initializers pushed, so functions pass between
+ * instances as the V8 exported functions themselves.
+ *
+ * @module
+ */
+
+import type { CompiledModule } from "../compiled.ts";
+import { LinkError } from "../errors.ts";
+import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
+import { type ExportValue, Instance } from "./instance.ts";
+import { hostImport, type Imports, missingImport } from "./linker.ts";
+import { coreModuleOf, Module, type ModuleParts, moduleParts } from "./module.ts";
+
+/** Options of `instantiate`. */
+export interface InstantiateOptions {
+  /**
+   * Most instances one call may create, nested ones included (default
+   * 10,000): a module that instantiates its child twice at each of 40 levels
+   * fails fast instead of running for ever.
+   */
+  maxInstances?: number;
+}
+
+interface Budget {
+  left: number;
+  readonly max: number;
+}
+
+/**
+ * Instantiates `module` with host `imports`: `{x: value}` for a
+ * single-level import `"x"`, `{a: {b: value}}` for a two-level import
+ * `"a" "b"`. Throws `LinkError` when an import is missing or of the wrong
+ * kind or type; a trap in a start function passes through as V8's
+ * `WebAssembly.RuntimeError`.
+ */
+export function instantiateSync(
+  module: Module,
+  imports: Imports = {},
+  options: InstantiateOptions = {},
+): Instance {
+  if (!(module instanceof Module)) {
+    throw new LinkError(
+      `instantiate expects a Module from compile(), got ${typeof module}`,
+    );
+  }
+  if (imports === null || typeof imports !== "object") {
+    throw new LinkError(
+      `the imports argument must be an object, got ${imports === null ? "null" : typeof imports}`,
+    );
+  }
+  const max = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
+  const parts = moduleParts(module);
+  const compiled = parts.blob.compiled;
+  const path = labelOf(parts);
+  // Check host values against the module type once, at the boundary; inside
+  // a blob, validation has already checked every argument statically.
+  const args: Record<string, unknown> = Object.create(null);
+  const tables = compiled.types;
+  for (
+    const imp of tables.modules[compiled.modules[parts.index].type].imports
+  ) {
+    const value = imports[imp.name];
+    if (value === undefined) {
+      throw missingImport(
+        [imp.name],
+        tables,
+        imp.type,
+        path,
+      );
+    }
+    args[imp.name] = hostImport(value, tables, imp.type, [imp.name], path);
+  }
+  return run(parts, args, { left: max, max }, path);
+}
+
+/**
+ * Instantiates a module with host imports; see {@linkcode instantiateSync}
+ * for the shape of `imports`. Core modules are already compiled, so this
+ * only links: it resolves on the same turn's microtask queue.
+ *
+ * @example
+ * ```ts
+ * import { compile, instantiate } from "../../mod.ts";
+ * const m = await compile(`(module (import "env" "log" (func (param i32))) (func (export "run") i32.const 1 call 0))`);
+ * const { exports } = await instantiate(m, { env: { log: console.log } });
+ * (exports.run as () => void)();
+ * ```
+ */
+export function instantiate(
+  module: Module,
+  imports?: Imports,
+  options?: InstantiateOptions,
+): Promise<Instance> {
+  try {
+    return Promise.resolve(instantiateSync(module, imports, options));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Checked so that a damaged artifact cannot turn into a raw TypeError deep inside. */
+function instanceIn(value: unknown, path: readonly string[]): Instance {
+  checkLinkingValue(value, 6, "aliased instance", path);
+  return value as Instance;
+}
+
+function checkLinkingValue(
+  value: unknown,
+  kind: number,
+  what: string,
+  path: readonly string[],
+): void {
+  if (kind === 5 ? value instanceof Module : value instanceof Instance) return;
+  throw new LinkError(
+    `${what}: expected ${
+      kind === 5 ? "a module" : "an instance"
+    }, got ${typeof value} (corrupt artifact or host object)`,
+    path,
+  );
+}
+
+function labelOf(parts: ModuleParts): string[] {
+  const name = parts.blob.compiled.modules[parts.index].name;
+  return name === "" ? [] : [name];
+}
+
+function run(
+  parts: ModuleParts,
+  args: Record<string, unknown>,
+  budget: Budget,
+  path: readonly string[],
+  depth = 0,
+): Instance {
+  if (depth > MAX_INSTANTIATION_DEPTH) {
+    throw new LinkError(
+      `instantiation nested more than ${MAX_INSTANTIATION_DEPTH} deep`,
+      path.slice(0, 3),
+    );
+  }
+  if (--budget.left < 0) {
+    throw new LinkError(
+      `instantiation limit reached: one instantiate may create at most ${budget.max} instances (option maxInstances)`,
+      path,
+    );
+  }
+  const { blob, index, upvars } = parts;
+  const compiled = blob.compiled.modules[index];
+  // Index spaces by kind (0 func … 6 instance); core values in push order.
+  const spaces: unknown[][] = [[], [], [], [], [], [], []];
+  const coreValues: unknown[] = [];
+  for (const init of compiled.initializers) {
+    switch (init.op) {
+      case "import":
+      case "alias": {
+        const value = init.op === "import"
+          ? args[init.name]
+          : instanceIn(spaces[6][init.instance], path).exports[init.name];
+        if (init.kind >= 5) {
+          checkLinkingValue(value, init.kind, init.name, path);
+        }
+        spaces[init.kind].push(value);
+        if (init.kind <= 3) coreValues.push(value);
+        break;
+      }
+      case "upvar":
+        spaces[5].push(upvars[init.index]);
+        break;
+      case "module": {
+        const child = blob.compiled.modules[init.module];
+        const captured = child.upvars.map((u) =>
+          (u.from === "space" ? spaces[5][u.index] : upvars[u.index]) as Module
+        );
+        spaces[5].push(new Module(blob, init.module, captured));
+        break;
+      }
+      case "instantiate": {
+        const target = spaces[5][init.module];
+        checkLinkingValue(target, 5, `module ${init.module}`, path);
+        const childParts = moduleParts(target as Module);
+        const childArgs: Record<string, unknown> = Object.create(null);
+        for (const arg of init.args) {
+          childArgs[arg.name] = spaces[arg.kind][arg.index];
+        }
+        const childPath = [...path, ...labelOf(childParts)];
+        spaces[6].push(
+          run(childParts, childArgs, budget, childPath, depth + 1),
+        );
+        break;
+      }
+    }
+  }
+  let coreExports: WebAssembly.Exports | undefined;
+  const core = coreModuleOf(blob, index, path);
+  if (core !== null) {
+    try {
+      coreExports = new WebAssembly.Instance(core, { "": coreValues as never }).exports;
+    } catch (e) {
+      if (e instanceof WebAssembly.LinkError) {
+        throw coreLinkError(e, compiled, path);
+      }
+      throw e;
+    }
+  }
+  const exports: Record<string, ExportValue> = Object.create(null);
+  for (const e of compiled.exports) {
+    exports[e.name] = (e.local ? coreExports![e.name] : spaces[e.kind][e.index]) as ExportValue;
+  }
+  return new Instance(Object.freeze(exports), {
+    tables: blob.compiled.types,
+    type: compiled.instanceType,
+  });
+}
+
+/** Rewords V8's link error, which names our synthetic core import, to name the real import. */
+function coreLinkError(
+  e: Error,
+  compiled: CompiledModule,
+  path: readonly string[],
+): LinkError {
+  const match = /Import #(\d+)[^:]*:\s*(.*)$/s.exec(e.message);
+  if (match === null) {
+    return new LinkError(`incompatible import type: ${e.message}`, path, {
+      cause: e,
+    });
+  }
+  const names = coreImportNames(compiled, Number(match[1]));
+  const where = names.map((n) => JSON.stringify(n)).join(" ");
+  return new LinkError(
+    `incompatible import type for \`${names[0]}\`: import ${where}: ${match[2]}`,
+    path,
+    { cause: e },
+  );
+}
+
+/** The names of the initializer that produced core import `n`. */
+function coreImportNames(compiled: CompiledModule, n: number): string[] {
+  const instanceNames: string[][] = [];
+  let seen = 0;
+  for (const init of compiled.initializers) {
+    if (init.op === "instantiate") {
+      instanceNames.push([`instance ${instanceNames.length}`]);
+    }
+    if (init.op !== "import" && init.op !== "alias") continue;
+    const names = init.op === "import" ? [init.name] : [
+      ...(instanceNames[init.instance] ?? [`instance ${init.instance}`]),
+      init.name,
+    ];
+    if (init.kind === 6) instanceNames.push(names);
+    if (init.kind <= 3 && seen++ === n) return names;
+  }
+  return [`core import ${n}`];
+}

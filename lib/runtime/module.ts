@@ -1,0 +1,282 @@
+/**
+ * `Module`: a compiled module-linking module, ready to instantiate. Cheap to
+ * create: it shares its blob with every other module of the same binary and
+ * only adds which module of the blob it is and what it closed over.
+ *
+ * @module
+ */
+
+import { readArtifact } from "../artifact/read.ts";
+import { writeArtifact } from "../artifact/write.ts";
+import type { CompiledBlob } from "../compiled.ts";
+import { CompileError } from "../errors.ts";
+import { formatEntityType, formatValType, kindName } from "../format.ts";
+import type { EntityType } from "../types.ts";
+
+/**
+ * A compiled blob as the runtime holds it: the compiled description plus the
+ * `WebAssembly.Module` of each core module, made at most once.
+ */
+export interface LoadedBlob {
+  readonly compiled: CompiledBlob;
+  readonly cores: (WebAssembly.Module | undefined)[];
+}
+
+/** Wraps a compiled blob for the runtime; no core module is compiled yet. */
+export function loadBlob(compiled: CompiledBlob): LoadedBlob {
+  return { compiled, cores: new Array(compiled.modules.length) };
+}
+
+/** Kinds as `Module.imports()` and `Module.exports()` name them. */
+export type ExternKind =
+  | "func"
+  | "table"
+  | "memory"
+  | "global"
+  | "module"
+  | "instance";
+
+/** An import of a module, as written in its binary. */
+export interface ModuleImportDescriptor {
+  /** First (or only) name. */
+  module: string;
+  /** Second name of a two-level import; `null` for a single-level import. */
+  name: string | null;
+  kind: ExternKind;
+  /** The expected type in text syntax, e.g. `(func (param i32))`. */
+  type: string;
+}
+
+/** An export of a module. */
+export interface ModuleExportDescriptor {
+  name: string;
+  kind: ExternKind;
+  /** Its type in text syntax. */
+  type: string;
+  /** For a function: its parameter and result types, e.g. `["i32", "i64"]`. */
+  params?: string[];
+  /** For a function: its result types. */
+  results?: string[];
+}
+
+/** What the runtime reads of a module value. */
+export interface ModuleParts {
+  readonly blob: LoadedBlob;
+  readonly index: number;
+  readonly upvars: readonly Module[];
+}
+
+let partsOfModule: (module: Module) => ModuleParts;
+
+/**
+ * A compiled module-linking module. Get one from `compile` or
+ * `Module.deserialize`, or as a module exported by an instance.
+ *
+ * @example
+ * ```ts
+ * import { compile, instantiate } from "../../mod.ts";
+ * const module = await compile(`(module (func (export "f") (result i32) i32.const 7))`);
+ * console.log(module.exports()); // [{ name: "f", kind: "func", type: "(func (result i32))" }]
+ * const instance = await instantiate(module);
+ * ```
+ */
+export class Module {
+  readonly #parts: ModuleParts;
+
+  static {
+    partsOfModule = (module) => module.#parts;
+  }
+
+  /** Internal: modules come from `compile`, `Module.deserialize` or instance exports. */
+  constructor(blob: LoadedBlob, index: number, upvars: readonly Module[] = []) {
+    this.#parts = { blob, index, upvars };
+  }
+
+  /**
+   * Serializes the module into a portable artifact: its compiled blob (core
+   * wasm bytes, types, initializers) and every module it closed over, each
+   * blob once. `Module.deserialize` loads it without compiling again.
+   *
+   * @example
+   * ```ts
+   * import { compile, Module } from "../../mod.ts";
+   * const bytes = (await compile(`(module (func (export "f")))`)).serialize();
+   * const again = Module.deserialize(bytes);
+   * ```
+   */
+  serialize(): Uint8Array {
+    const blobs: CompiledBlob[] = [];
+    const blobIndex = new Map<LoadedBlob, number>();
+    const nodes: { blob: number; module: number; upvars: number[] }[] = [];
+    const nodeIndex = new Map<Module, number>();
+    const visit = (module: Module): number => {
+      const known = nodeIndex.get(module);
+      if (known !== undefined) return known;
+      const parts = module.#parts;
+      const upvars = parts.upvars.map(visit);
+      let blob = blobIndex.get(parts.blob);
+      if (blob === undefined) {
+        blob = blobs.push(parts.blob.compiled) - 1;
+        blobIndex.set(parts.blob, blob);
+      }
+      const index = nodes.push({ blob, module: parts.index, upvars }) - 1;
+      nodeIndex.set(module, index);
+      return index;
+    };
+    const root = visit(this);
+    return writeArtifact({ blobs, nodes, root });
+  }
+
+  /**
+   * Loads a module from an artifact made by `serialize`. No text parsing,
+   * no module-linking validation: the artifact's metadata is checked, and
+   * each core module is compiled by V8 the first time it is instantiated.
+   * Throws `ArtifactError` for a truncated, corrupt or foreign artifact;
+   * `source` names it in messages.
+   */
+  static deserialize(bytes: Uint8Array, source?: string): Module {
+    const graph = readArtifact(bytes, source);
+    const blobs = graph.blobs.map(loadBlob);
+    const modules: Module[] = [];
+    for (const node of graph.nodes) {
+      modules.push(
+        new Module(
+          blobs[node.blob],
+          node.module,
+          node.upvars.map((u) => modules[u]),
+        ),
+      );
+    }
+    return modules[graph.root];
+  }
+
+  /** The module's name from its binary's name section (`""` when it has none). */
+  get name(): string {
+    const { blob, index } = this.#parts;
+    return blob.compiled.modules[index].name.replace(/^module \$?/, "");
+  }
+
+  /** The module's imports, in binary order. */
+  imports(): ModuleImportDescriptor[] {
+    const { blob, index } = this.#parts;
+    const tables = blob.compiled.types;
+    return blob.compiled.modules[index].imports.map((i) => ({
+      module: i.module,
+      name: i.field,
+      kind: kindName(i.type.kind) as ExternKind,
+      type: formatEntityType(tables, i.type),
+    }));
+  }
+
+  /** The module's exports, in binary order. */
+  exports(): ModuleExportDescriptor[] {
+    const { blob, index } = this.#parts;
+    const tables = blob.compiled.types;
+    return tables.modules[blob.compiled.modules[index].type].exports.map((e) => {
+      const descriptor: ModuleExportDescriptor = {
+        name: e.name,
+        kind: kindName(e.type.kind) as ExternKind,
+        type: formatEntityType(tables, e.type),
+      };
+      if (e.type.kind === 0) {
+        const f = tables.funcs[e.type.type];
+        descriptor.params = f.params.map(formatValType);
+        descriptor.results = f.results.map(formatValType);
+      }
+      return descriptor;
+    });
+  }
+}
+
+/** The runtime's view of a module value. */
+export function moduleParts(module: Module): ModuleParts {
+  return partsOfModule(module);
+}
+
+/** The module type of a module value, with the tables it indexes. */
+export function moduleTypeOf(
+  module: Module,
+): { tables: CompiledBlob["types"]; type: EntityType } {
+  const { blob, index } = partsOfModule(module);
+  return {
+    tables: blob.compiled.types,
+    type: { kind: 5, type: blob.compiled.modules[index].type },
+  };
+}
+
+/**
+ * The `WebAssembly.Module` of core module `index` of a blob, compiled
+ * synchronously the first time it is needed.
+ */
+export function coreModuleOf(
+  blob: LoadedBlob,
+  index: number,
+  path: readonly string[],
+): WebAssembly.Module | null {
+  const cached = blob.cores[index];
+  if (cached !== undefined) return cached;
+  const bytes = blob.compiled.modules[index].core;
+  if (bytes === null) return null;
+  try {
+    return blob.cores[index] = new WebAssembly.Module(
+      bytes as Uint8Array<ArrayBuffer>,
+    );
+  } catch (e) {
+    throw coreCompileError(e, path);
+  }
+}
+
+/** Wraps V8's core validation error so that it names the nested module it came from. */
+export function coreCompileError(
+  e: unknown,
+  path: readonly string[],
+): CompileError {
+  const message = e instanceof Error ? e.message : String(e);
+  return new CompileError(`invalid core module: ${message}`, { path }, {
+    cause: e,
+  });
+}
+
+/**
+ * Compiles every core module of a blob with V8, in parallel, so that errors
+ * surface at compile time and instantiation does no compiling.
+ */
+export async function compileCores(
+  blob: LoadedBlob,
+  paths: readonly (readonly string[])[],
+): Promise<void> {
+  await Promise.all(blob.compiled.modules.map(async (m, i) => {
+    if (m.core === null || blob.cores[i] !== undefined) return;
+    try {
+      blob.cores[i] = await WebAssembly.compile(
+        m.core as Uint8Array<ArrayBuffer>,
+      );
+    } catch (e) {
+      throw coreCompileError(e, paths[i]);
+    }
+  }));
+}
+
+/** Synchronous {@linkcode compileCores}. */
+export function compileCoresSync(
+  blob: LoadedBlob,
+  paths: readonly (readonly string[])[],
+): void {
+  blob.compiled.modules.forEach((_, i) => coreModuleOf(blob, i, paths[i]));
+}
+
+/** The path of nested-module names of every module of a blob, for error messages. */
+export function modulePaths(compiled: CompiledBlob): string[][] {
+  const paths: string[][] = new Array(compiled.modules.length);
+  const visit = (index: number, prefix: string[]) => {
+    const name = compiled.modules[index].name;
+    const path = name === "" ? prefix : [...prefix, name];
+    paths[index] = path;
+    for (const child of compiled.modules[index].children) visit(child, path);
+  };
+  visit(compiled.root, []);
+  for (let i = 0; i < paths.length; i++) {
+    paths[i] ??= [compiled.modules[i].name];
+  }
+  return paths;
+}

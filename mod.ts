@@ -1,0 +1,40 @@
+/**
+ * mlink: a WebAssembly runtime for the module-linking proposal, on Deno's V8.
+ *
+ * ```ts
+ * import { compile, instantiate } from "./mod.ts";
+ * const module = await compile(`(module
+ *   (module $child (func (export "hi") (result i32) i32.const 42))
+ *   (instance $c (instantiate $child))
+ *   (export "hi" (func $c "hi")))`);
+ * const { exports } = await instantiate(module);
+ * console.log((exports.hi as () => number)()); // 42
+ * ```
+ *
+ * @module
+ */
+
+export {
+  compile,
+  type CompileOptions,
+  compileSync,
+  parseWat,
+  type ParseWatOptions,
+} from "./lib/api.ts";
+export {
+  instantiate,
+  type InstantiateOptions,
+  instantiateSync,
+} from "./lib/runtime/instantiate.ts";
+export type { Imports } from "./lib/runtime/linker.ts";
+export {
+  type ExternKind,
+  Module,
+  type ModuleExportDescriptor,
+  type ModuleImportDescriptor,
+} from "./lib/runtime/module.ts";
+export { type ExportValue, Instance } from "./lib/runtime/instance.ts";
+export { ArtifactError, CompileError, LinkError, WatError } from "./lib/errors.ts";
+export { deserialize, loadArtifact } from "./lib/loader.ts";
+export { loadCached, type LoadCachedOptions } from "./lib/cached.ts";
+export { cacheKey } from "./lib/artifact/cache.ts";

@@ -1,0 +1,232 @@
+/**
+ * Artifacts: round trips, determinism, runtime-created module values, and
+ * every kind of damaged or crafted artifact.
+ */
+
+import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
+import {
+  ArtifactError,
+  CompileError,
+  compileSync,
+  instantiateSync,
+  Module,
+} from "../mod.ts";
+import { writeArtifact } from "../lib/artifact/write.ts";
+import { readArtifact } from "../lib/artifact/read.ts";
+import { ARTIFACT_VERSION, HEADER_SIZE } from "../lib/artifact/format.ts";
+import { crc32 } from "../lib/artifact/crc32.ts";
+import type { CompiledModule } from "../lib/compiled.ts";
+import { TypeTables } from "../lib/types.ts";
+import { encode } from "../lib/binary/encode.ts";
+import {
+  aliases,
+  aliasExport,
+  aliasOuter,
+  bin,
+  code,
+  ex,
+  exp,
+  exports,
+  func,
+  funcDesc,
+  funcs,
+  I32,
+  i32c,
+  imp,
+  imports,
+  instances,
+  mod,
+  moduleDesc,
+  modules,
+  moduleType,
+  types,
+} from "./helpers/build.ts";
+
+type Fn = () => number;
+
+const constModule = (n: number) =>
+  mod(types(func([], [I32])), funcs(0), exports(ex("f", 0, 0)), code(i32c(n)));
+
+/** A module whose exported module closes over the module imported as "m". */
+function closureFactory(): Module {
+  const inner = mod(
+    aliases(aliasOuter(0, 5, 0)),
+    instances({ module: 0 }),
+    aliases(aliasExport(0, 0, "f")),
+    exports(ex("f", 0, 0)),
+  );
+  return compileSync(bin(
+    types(func([], [I32]), moduleType([], [exp("f", funcDesc(0))])),
+    imports(imp("m", null, moduleDesc(1))),
+    modules(inner),
+    exports(ex("closure", 5, 1)),
+  ));
+}
+
+Deno.test("compile → serialize → deserialize keeps behaviour", () => {
+  const m = compileSync(bin(
+    types(func([], [I32])),
+    modules(constModule(9)),
+    instances({ module: 0 }),
+    aliases(aliasExport(0, 0, "f")),
+    exports(ex("f", 0, 0), ex("m", 5, 0)),
+  ));
+  const loaded = Module.deserialize(m.serialize());
+  assertEquals(loaded.exports(), m.exports());
+  assertEquals(loaded.imports(), m.imports());
+  const i = instantiateSync(loaded);
+  assertEquals((i.exports.f as Fn)(), 9);
+  assertEquals((instantiateSync(i.exports.m as Module).exports.f as Fn)(), 9);
+});
+
+Deno.test("serialization is deterministic", () => {
+  const bytes = bin(modules(constModule(1), constModule(2)), instances({ module: 1 }));
+  const a = compileSync(bytes).serialize();
+  const b = compileSync(bytes).serialize();
+  assertEquals(a, b);
+  assertEquals(Module.deserialize(a).serialize(), a);
+});
+
+Deno.test("a module value created at run time serializes with what it closed over", () => {
+  const factory = closureFactory();
+  const provided = compileSync(encode(constModule(7)));
+  const closure = instantiateSync(factory, { m: provided }).exports.closure as Module;
+  const artifact = closure.serialize();
+  const loaded = Module.deserialize(artifact);
+  assertEquals((instantiateSync(loaded).exports.f as Fn)(), 7);
+  // The closure's blob and the captured module's blob, two module values.
+  const graph = readArtifact(artifact);
+  assertEquals(graph.blobs.length, 2);
+  assertEquals(graph.nodes.length, 2);
+
+  // A closure over a module of its own blob: the blob is written once.
+  const sameBlob = compileSync(bin(
+    types(func([], [I32]), moduleType([], [exp("f", funcDesc(0))])),
+    modules(constModule(4), mod(aliases(aliasOuter(0, 5, 0)), instances({ module: 0 }))),
+    exports(ex("closure", 5, 1)),
+  ));
+  const inner = instantiateSync(sameBlob).exports.closure as Module;
+  const one = readArtifact(inner.serialize());
+  assertEquals(one.blobs.length, 1);
+  assertEquals(one.nodes.length, 2);
+});
+
+Deno.test("damaged artifacts: wrong magic, other version, truncation, flipped bytes", () => {
+  const good = compileSync(bin(modules(constModule(1)), instances({ module: 0 }))).serialize();
+  const wasm = encode(constModule(1));
+  const e1 = assertThrows(() => Module.deserialize(wasm, "app.wasm"), ArtifactError);
+  assert(e1.message.startsWith("app.wasm: this is a WebAssembly binary, not an mlink artifact"), e1.message);
+  assertThrows(() => Module.deserialize(new TextEncoder().encode("(module)")), ArtifactError, "wrong magic");
+
+  const other = good.slice();
+  new DataView(other.buffer).setUint32(4, 3, true);
+  assertThrows(
+    () => Module.deserialize(other),
+    ArtifactError,
+    `artifact format 3, this loader reads ${ARTIFACT_VERSION}`,
+  );
+  for (let n = 0; n < good.length; n++) {
+    assertThrows(() => Module.deserialize(good.subarray(0, n)), ArtifactError, "truncated");
+  }
+  for (let at = HEADER_SIZE; at < good.length; at++) {
+    const flipped = good.slice();
+    flipped[at] ^= 0x10;
+    assertThrows(() => Module.deserialize(flipped), ArtifactError, "checksum mismatch");
+  }
+  const longer = new Uint8Array(good.length + 1);
+  longer.set(good);
+  assertThrows(() => Module.deserialize(longer), ArtifactError, "unexpected bytes after");
+  assertThrows(() => Module.deserialize("nope" as unknown as Uint8Array), ArtifactError, "must be a Uint8Array");
+});
+
+Deno.test("an artifact passed to compile says what it is", () => {
+  const artifact = compileSync(encode(constModule(1))).serialize();
+  const e = assertThrows(() => compileSync(artifact), CompileError);
+  assert(e.message.includes("mlink artifact"), e.message);
+});
+
+/** A one-module blob for crafting artifacts; fields override the defaults. */
+function crafted(module: Partial<CompiledModule>, setup?: (t: TypeTables) => void): Uint8Array {
+  const types = new TypeTables();
+  types.module({ imports: [], exports: [] });
+  types.instance({ exports: [] });
+  setup?.(types);
+  const m: CompiledModule = {
+    name: "",
+    core: null,
+    initializers: [],
+    exports: [],
+    imports: [],
+    type: 0,
+    instanceType: 0,
+    upvars: [],
+    children: [],
+    ...module,
+  };
+  return writeArtifact({
+    blobs: [{ types, modules: [m], root: 0 }],
+    nodes: [{ blob: 0, module: 0, upvars: [] }],
+    root: 0,
+  });
+}
+
+Deno.test("crafted artifacts with valid checksums are still rejected", () => {
+  const cases: [Uint8Array, string][] = [
+    [crafted({ initializers: [{ op: "alias", instance: 5, name: "f", kind: 0 }] }), "instance index 5 out of range"],
+    [crafted({ initializers: [{ op: "instantiate", module: 0, args: [] }] }), "module index 0 out of range"],
+    [crafted({ initializers: [{ op: "upvar", index: 0 }] }), "upvar index out of range"],
+    [crafted({ initializers: [{ op: "import", name: "x", kind: 6 }] }), 'import "x" does not match the module type'],
+    [crafted({ exports: [{ name: "f", kind: 0, index: 0, local: true }] }), 'export "f" needs a core module'],
+    [crafted({ exports: [{ name: "m", kind: 5, index: 3, local: false }] }), 'export "m" index 3 out of range'],
+    [crafted({ type: 9 }), "module type 9 out of range"],
+    [crafted({ children: [0], initializers: [{ op: "module", module: 0 }] }), "nested module is not a child"],
+    [
+      crafted({}, (t) => t.modules.push({ imports: [], exports: [{ name: "x", type: { kind: 5, type: 1 } }] })),
+      "type references form a cycle",
+    ],
+  ];
+  for (const [bytes, message] of cases) {
+    assertEquals(crc32(bytes.subarray(HEADER_SIZE)), new DataView(bytes.buffer).getUint32(16, true));
+    assertThrows(() => Module.deserialize(bytes), ArtifactError, message);
+  }
+});
+
+Deno.test("crafted kinds that slip past the metadata checks fail as LinkError, not TypeError", () => {
+  // The module type says import "i" is a func, the initializer imports it as a func,
+  // then aliases through it as if it were an instance.
+  const bytes = crafted(
+    {
+      type: 1,
+      initializers: [
+        { op: "import", name: "i", kind: 0 },
+        { op: "alias", instance: 0, name: "f", kind: 0 },
+      ],
+    },
+    (t) => {
+      t.func([], []);
+      t.module({ imports: [{ name: "i", type: { kind: 0, type: 0 } }], exports: [] });
+    },
+  );
+  assertThrows(() => Module.deserialize(bytes), ArtifactError, "instance index 0 out of range");
+});
+
+Deno.test("exports named __proto__ and constructor survive a round trip as plain names", () => {
+  const m = compileSync(bin(
+    types(func([], [I32])),
+    funcs(0, 0),
+    exports(ex("__proto__", 0, 0), ex("constructor", 0, 1)),
+    code(i32c(1), i32c(2)),
+  ));
+  const i = instantiateSync(Module.deserialize(m.serialize()));
+  assertEquals((i.exports["__proto__"] as Fn)(), 1);
+  assertEquals((i.exports["constructor"] as Fn)(), 2);
+  assertEquals(({} as Record<string, unknown>).constructor, Object);
+});
+
+Deno.test("a corrupt core module in an artifact is a CompileError naming the module", () => {
+  const bytes = crafted({ core: new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0x0a]) });
+  const m = Module.deserialize(bytes);
+  const e = assertThrows(() => instantiateSync(m), CompileError);
+  assert(e.message.includes("invalid core module"), e.message);
+  assertInstanceOf(e, CompileError);
+});
