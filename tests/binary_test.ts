@@ -109,6 +109,20 @@ function malformed(
   return e;
 }
 
+/** The first section of `ir` with this id (the test fails if there is none). */
+function find<I extends Section["id"]>(ir: ModuleIR, id: I): Section & { id: I } {
+  const s = ir.sections.find((s) => s.id === id);
+  if (!s) throw new Error(`no section ${id}`);
+  return s as Section & { id: I };
+}
+
+/** Section `i` of `ir`, which must have this id. */
+function nth<I extends Section["id"]>(ir: ModuleIR, i: number, id: I): Section & { id: I } {
+  const s = ir.sections[i];
+  assertEquals(s.id, id);
+  return s as Section & { id: I };
+}
+
 const funcType = (params: number[] = [], results: number[] = []): TypeDef => ({
   form: "func",
   params,
@@ -297,139 +311,169 @@ const EVERY_IMPORT_SHAPE: Import[] = [
 
 const HAND_BUILT: [string, ModuleIR][] = [
   ["empty module", mod()],
-  ["func types with every value type", mod({
-    id: 1,
-    types: [
-      funcType(),
-      funcType([I32, I64, F32, F64, V128, FUNCREF, EXTERNREF]),
-      funcType([], [EXTERNREF, FUNCREF, V128, F64, F32, I64, I32]),
-      funcType(Array(200).fill(I32), Array(130).fill(F64)),
-    ],
-  })],
-  ["module and instance types of every shape", mod({
-    id: 1,
-    types: [
-      funcType([I32]),
-      { form: "module", imports: [], exports: [] },
-      { form: "instance", exports: [] },
-      { form: "module", imports: EVERY_IMPORT_SHAPE, exports: [] },
-      {
-        form: "module",
-        imports: [imp("a", null, fn(0))],
-        exports: EVERY_DESC.map((desc, i) => ({ name: `e${i}`, desc })),
-      },
-      { form: "instance", exports: EVERY_DESC.map((desc, i) => ({ name: `x${i}`, desc })) },
-    ],
-  })],
-  ["imports of every kind, single- and two-level", mod(
-    { id: 1, types: [funcType(), { form: "module", imports: [], exports: [] }] },
-    { id: 2, imports: EVERY_IMPORT_SHAPE },
-    { id: 2, imports: [imp("again", null, { kind: 5, type: 1 })] },
-  )],
-  ["core definitions", mod(
-    { id: 1, types: [funcType([I32], [I32])] },
-    { id: 3, funcs: [0, 0, 127, 128, 0xffffffff] },
-    {
-      id: 4,
-      tables: [
-        { elem: FUNCREF, limits: { min: 0 } },
-        { elem: EXTERNREF, limits: { min: 10, max: 20 } },
+  [
+    "func types with every value type",
+    mod({
+      id: 1,
+      types: [
+        funcType(),
+        funcType([I32, I64, F32, F64, V128, FUNCREF, EXTERNREF]),
+        funcType([], [EXTERNREF, FUNCREF, V128, F64, F32, I64, I32]),
+        funcType(Array(200).fill(I32), Array(130).fill(F64)),
       ],
-    },
-    {
-      id: 5,
-      memories: [
-        { limits: { min: 1 }, shared: false, memory64: false },
-        { limits: { min: 1, max: 1 }, shared: true, memory64: false },
-        { limits: { min: 0, max: 2 ** 48 }, shared: false, memory64: true },
-        { limits: { min: 3 }, shared: true, memory64: true },
-      ],
-    },
-  )],
-  ["globals with every constant instruction", mod({
-    id: 6,
-    globals: [
-      [I32, [0x41, ...sleb(0n)]],
-      [I32, [0x41, ...sleb(-(2n ** 31n))]],
-      [I32, [0x41, ...sleb(2n ** 31n - 1n)]],
-      [I64, [0x42, ...sleb(-(2n ** 63n))]],
-      [I64, [0x42, ...sleb(2n ** 63n - 1n)]],
-      [F32, [0x43, 0x00, 0x00, 0x80, 0x3f]],
-      [F64, [0x44, 1, 2, 3, 4, 5, 6, 7, 8]],
-      [V128, [0xfd, 12, ...Array.from({ length: 16 }, (_, i) => i)]],
-      [FUNCREF, [0xd0, FUNCREF]],
-      [EXTERNREF, [0xd0, EXTERNREF]],
-      [FUNCREF, [0xd2, ...leb(300)]],
-      [I32, [0x23, ...leb(0xffffffff)]],
-      [I32, [0x41, 1, 0x41, 2, 0x6a, 0x41, 3, 0x6b, 0x41, 4, 0x6c]],
-      [I64, [0x42, 1, 0x23, 0, 0x7c, 0x42, 3, 0x7d, 0x42, 4, 0x7e]],
-    ].map(([type, init], i) => ({
-      type: { type: type as number, mutable: i % 2 === 1 },
-      init: new Uint8Array([...(init as number[]), 0x0b]),
-    })),
-  })],
-  ["exports of every kind, start, raw sections", mod(
-    {
-      id: 7,
-      exports: [0, 1, 2, 3, 5, 6].map((kind, i) => ({
-        name: `export ${i} ✓`,
-        kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
-        index: i * 1000,
-      })),
-    },
-    { id: 8, func: 0x4000 },
-    { id: 9, data: new Uint8Array([1, 0, 0x41, 0, 0x0b, 1, 0]) },
-    { id: 12, data: new Uint8Array([2]) },
-    { id: 10, data: new Uint8Array(300).fill(7) },
-    { id: 11, data: new Uint8Array(0) },
-  )],
-  ["custom sections anywhere", mod(
-    { id: 0, name: "first", data: new Uint8Array([1, 2, 3]) },
-    { id: 1, types: [funcType()] },
-    { id: 0, name: "", data: new Uint8Array(0) },
-    { id: 0, name: "ünïcödé ".repeat(20), data: new Uint8Array(200).fill(9) },
-    { id: 3, funcs: [0] },
-    { id: 0, name: "name", data: new Uint8Array([0, 2, 1, 0x61]) },
-    { id: 10, data: new Uint8Array([1, 2, 0, 0x0b]) },
-    { id: 0, name: "last", data: new Uint8Array([0xff]) },
-  )],
-  ["instances with arguments of every kind", mod(
-    { id: 15, instances: [{ module: 0, args: [] }] },
-    {
-      id: 15,
-      instances: [
+    }),
+  ],
+  [
+    "module and instance types of every shape",
+    mod({
+      id: 1,
+      types: [
+        funcType([I32]),
+        { form: "module", imports: [], exports: [] },
+        { form: "instance", exports: [] },
+        { form: "module", imports: EVERY_IMPORT_SHAPE, exports: [] },
         {
-          module: 3,
-          args: [0, 1, 2, 3, 5, 6].map((kind, i) => ({
-            name: `arg${i}`,
-            kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
-            index: 2 ** i * 100,
-          })),
+          form: "module",
+          imports: [imp("a", null, fn(0))],
+          exports: EVERY_DESC.map((desc, i) => ({ name: `e${i}`, desc })),
         },
-        { module: 0xffffffff, args: [{ name: "", kind: 0, index: 0 }] },
+        { form: "instance", exports: EVERY_DESC.map((desc, i) => ({ name: `x${i}`, desc })) },
       ],
-    },
-  )],
-  ["aliases of every form", mod({
-    id: 16,
-    aliases: [
-      ...[0, 1, 2, 3, 5, 6].map((kind, i) => ({
-        form: "export" as const,
-        instance: i,
-        kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
-        name: `name ${i}`,
+    }),
+  ],
+  [
+    "imports of every kind, single- and two-level",
+    mod(
+      { id: 1, types: [funcType(), { form: "module", imports: [], exports: [] }] },
+      { id: 2, imports: EVERY_IMPORT_SHAPE },
+      { id: 2, imports: [imp("again", null, { kind: 5, type: 1 })] },
+    ),
+  ],
+  [
+    "core definitions",
+    mod(
+      { id: 1, types: [funcType([I32], [I32])] },
+      { id: 3, funcs: [0, 0, 127, 128, 0xffffffff] },
+      {
+        id: 4,
+        tables: [
+          { elem: FUNCREF, limits: { min: 0 } },
+          { elem: EXTERNREF, limits: { min: 10, max: 20 } },
+        ],
+      },
+      {
+        id: 5,
+        memories: [
+          { limits: { min: 1 }, shared: false, memory64: false },
+          { limits: { min: 1, max: 1 }, shared: true, memory64: false },
+          { limits: { min: 0, max: 2 ** 48 }, shared: false, memory64: true },
+          { limits: { min: 3 }, shared: true, memory64: true },
+        ],
+      },
+    ),
+  ],
+  [
+    "globals with every constant instruction",
+    mod({
+      id: 6,
+      globals: [
+        [I32, [0x41, ...sleb(0n)]],
+        [I32, [0x41, ...sleb(-(2n ** 31n))]],
+        [I32, [0x41, ...sleb(2n ** 31n - 1n)]],
+        [I64, [0x42, ...sleb(-(2n ** 63n))]],
+        [I64, [0x42, ...sleb(2n ** 63n - 1n)]],
+        [F32, [0x43, 0x00, 0x00, 0x80, 0x3f]],
+        [F64, [0x44, 1, 2, 3, 4, 5, 6, 7, 8]],
+        [V128, [0xfd, 12, ...Array.from({ length: 16 }, (_, i) => i)]],
+        [FUNCREF, [0xd0, FUNCREF]],
+        [EXTERNREF, [0xd0, EXTERNREF]],
+        [FUNCREF, [0xd2, ...leb(300)]],
+        [I32, [0x23, ...leb(0xffffffff)]],
+        [I32, [0x41, 1, 0x41, 2, 0x6a, 0x41, 3, 0x6b, 0x41, 4, 0x6c]],
+        [I64, [0x42, 1, 0x23, 0, 0x7c, 0x42, 3, 0x7d, 0x42, 4, 0x7e]],
+      ].map(([type, init], i) => ({
+        type: { type: type as number, mutable: i % 2 === 1 },
+        init: new Uint8Array([...(init as number[]), 0x0b]),
       })),
-      { form: "export", instance: 0, kind: 0, name: "" },
-      { form: "outer", depth: 0, kind: 5, index: 0 },
-      { form: "outer", depth: 3, kind: 7, index: 200 },
-      { form: "outer", depth: 0xffffffff, kind: 7, index: 0xffffffff },
-    ],
-  })],
+    }),
+  ],
+  [
+    "exports of every kind, start, raw sections",
+    mod(
+      {
+        id: 7,
+        exports: [0, 1, 2, 3, 5, 6].map((kind, i) => ({
+          name: `export ${i} ✓`,
+          kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
+          index: i * 1000,
+        })),
+      },
+      { id: 8, func: 0x4000 },
+      { id: 9, data: new Uint8Array([1, 0, 0x41, 0, 0x0b, 1, 0]) },
+      { id: 12, data: new Uint8Array([2]) },
+      { id: 10, data: new Uint8Array(300).fill(7) },
+      { id: 11, data: new Uint8Array(0) },
+    ),
+  ],
+  [
+    "custom sections anywhere",
+    mod(
+      { id: 0, name: "first", data: new Uint8Array([1, 2, 3]) },
+      { id: 1, types: [funcType()] },
+      { id: 0, name: "", data: new Uint8Array(0) },
+      { id: 0, name: "ünïcödé ".repeat(20), data: new Uint8Array(200).fill(9) },
+      { id: 3, funcs: [0] },
+      { id: 0, name: "name", data: new Uint8Array([0, 2, 1, 0x61]) },
+      { id: 10, data: new Uint8Array([1, 2, 0, 0x0b]) },
+      { id: 0, name: "last", data: new Uint8Array([0xff]) },
+    ),
+  ],
+  [
+    "instances with arguments of every kind",
+    mod(
+      { id: 15, instances: [{ module: 0, args: [] }] },
+      {
+        id: 15,
+        instances: [
+          {
+            module: 3,
+            args: [0, 1, 2, 3, 5, 6].map((kind, i) => ({
+              name: `arg${i}`,
+              kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
+              index: 2 ** i * 100,
+            })),
+          },
+          { module: 0xffffffff, args: [{ name: "", kind: 0, index: 0 }] },
+        ],
+      },
+    ),
+  ],
+  [
+    "aliases of every form",
+    mod({
+      id: 16,
+      aliases: [
+        ...[0, 1, 2, 3, 5, 6].map((kind, i) => ({
+          form: "export" as const,
+          instance: i,
+          kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
+          name: `name ${i}`,
+        })),
+        { form: "export", instance: 0, kind: 0, name: "" },
+        { form: "outer", depth: 0, kind: 5, index: 0 },
+        { form: "outer", depth: 3, kind: 7, index: 200 },
+        { form: "outer", depth: 0xffffffff, kind: 7, index: 0xffffffff },
+      ],
+    }),
+  ],
   ["modules nested four deep", nested(4)],
-  ["a nested module bigger than 16 KiB", mod(
-    { id: 14, modules: [mod({ id: 10, data: new Uint8Array(20000).fill(1) })] },
-    { id: 14, modules: [mod(), mod({ id: 0, name: "x", data: new Uint8Array(130) })] },
-  )],
+  [
+    "a nested module bigger than 16 KiB",
+    mod(
+      { id: 14, modules: [mod({ id: 10, data: new Uint8Array(20000).fill(1) })] },
+      { id: 14, modules: [mod(), mod({ id: 0, name: "x", data: new Uint8Array(130) })] },
+    ),
+  ],
 ];
 
 /** A module-linking module with every section kind at every level, `depth` levels deep. */
@@ -525,6 +569,7 @@ const CORE_WAT: string[] = [
      (func (export "init") (memory.init $p (i32.const 0) (i32.const 0) (i32.const 3))
        (data.drop $p)))`,
   `(module
+     (import "env" "base" (global $base i32))
      (global $a i32 (i32.const -2147483648))
      (global $b (mut i64) (i64.const 9223372036854775807))
      (global f32 (f32.const 3.5))
@@ -533,8 +578,8 @@ const CORE_WAT: string[] = [
      (global funcref (ref.null func))
      (global externref (ref.null extern))
      (global funcref (ref.func $f))
-     (global i32 (global.get $a))
-     (global i32 (i32.add (global.get $a) (i32.mul (i32.const 3) (i32.const 4))))
+     (global i32 (global.get $base))
+     (global i32 (i32.add (global.get $base) (i32.mul (i32.const 3) (i32.const 4))))
      (global i64 (i64.sub (i64.const 10) (i64.const 1)))
      (func $f (export "f")))`,
   `(module
@@ -579,6 +624,7 @@ const CORE_WAT: string[] = [
 ];
 
 async function loadWabt() {
+  // deno-lint-ignore no-import-prefix -- wabt is a test-only dependency, pinned here.
   return await (await import("npm:wabt@1.0.39")).default();
 }
 
@@ -587,10 +633,12 @@ function coreBinary(
   text: string,
   debugNames = false,
 ): Uint8Array {
-  const m = wabt.parseWat("x.wat", text, FEATURES);
+  // As bytes: wabt would read a string as Latin-1.
+  const m = wabt.parseWat("x.wat", new TextEncoder().encode(text), FEATURES);
   try {
     m.resolveNames();
-    m.validate();
+    // validate() takes the features too, though wabt's typings do not say so.
+    (m as unknown as { validate(features: object): void }).validate(FEATURES);
     const out = m.toBinary({ canonicalize_lebs: true, write_debug_names: debugNames });
     return new Uint8Array(out.buffer);
   } finally {
@@ -616,8 +664,7 @@ Deno.test("decode: fields of a wabt core module", async () => {
   const bytes = coreBinary(wabt, CORE_WAT[2]);
   const ir = decode(bytes);
   assertEquals(ir.offset, 0);
-  const imports = ir.sections.find((s) => s.id === 2);
-  assert(imports?.id === 2);
+  const imports = find(ir, 2);
   assertEquals(strip(imports.imports), [
     imp("spectest", "print_i32", fn(0)),
     imp("spectest", "table", { kind: 1, type: { elem: FUNCREF, limits: { min: 10, max: 20 } } }),
@@ -629,22 +676,19 @@ Deno.test("decode: fields of a wabt core module", async () => {
     imp("env", "g", { kind: 3, type: { type: I64, mutable: true } }),
     imp("env", "ext", { kind: 1, type: { elem: EXTERNREF, limits: { min: 0 } } }),
   ]);
-  const code = ir.sections.find((s) => s.id === 10);
-  assert(code?.id === 10);
+  const code = find(ir, 10);
   // Raw sections are views into the input, not copies.
   assert(code.data.buffer === bytes.buffer);
   assertEquals(bytes[code.offset! + 1 + u32Size(code.data.length)], code.data[0]);
 
-  const globals = decode(coreBinary(wabt, CORE_WAT[4])).sections.find((s) => s.id === 6);
-  assert(globals?.id === 6);
+  const globals = find(decode(coreBinary(wabt, CORE_WAT[4])), 6);
   assertEquals(globals.globals.length, 11);
   assertEquals([...globals.globals[0].init], [0x41, 0x80, 0x80, 0x80, 0x80, 0x78, 0x0b]);
   assertEquals(globals.globals[1].type, { type: I64, mutable: true });
   assertEquals(globals.globals[4].init.length, 2 + 16 + 1);
   assertEquals([...globals.globals[7].init], [0xd2, 0, 0x0b]);
 
-  const mems = decode(coreBinary(wabt, CORE_WAT[3])).sections.find((s) => s.id === 5);
-  assert(mems?.id === 5);
+  const mems = find(decode(coreBinary(wabt, CORE_WAT[3])), 5);
   assertEquals(mems.memories, [
     { limits: { min: 1 }, shared: false, memory64: false },
     { limits: { min: 2, max: 3 }, shared: false, memory64: false },
@@ -676,13 +720,17 @@ Deno.test("decode: offsets of sections, entries and nested modules", () => {
   assertEquals(ir.sections.map((s) => s.offset), starts);
   assertEquals(ir.sections.map((s) => s.id), [1, 2, 14, 15, 16, 7]);
 
-  const [types, imports, modules, instances, aliases, exports] = ir.sections;
-  assert(types.id === 1 && imports.id === 2 && modules.id === 14);
-  assert(instances.id === 15 && aliases.id === 16 && exports.id === 7);
+  const types = nth(ir, 0, 1), imports = nth(ir, 1, 2), modules = nth(ir, 2, 14);
+  const instances = nth(ir, 3, 15), aliases = nth(ir, 4, 16), exports = nth(ir, 5, 7);
   // Entries start after the id, size and count bytes.
   assertEquals(types.types.map((t) => t.offset), [starts[0] + 3, starts[0] + 6]);
   assertEquals(imports.imports.map((i) => i.offset), [starts[1] + 3, starts[1] + 3 + 6]);
-  assertEquals(imports.imports[0], { module: "a", field: null, desc: fn(0), offset: 11 + 3 });
+  assertEquals(imports.imports[0], {
+    module: "a",
+    field: null,
+    desc: fn(0),
+    offset: starts[1] + 3,
+  });
   assertEquals(imports.imports[1].field, "c");
   assertEquals(imports.imports[1].desc, { kind: 6, type: 1 });
   assertEquals(modules.modules[0].offset, starts[2] + 4);
@@ -702,19 +750,32 @@ Deno.test("decode: offsets of sections, entries and nested modules", () => {
 
 Deno.test("decode: an empty field name without 0xff is a two-level import", () => {
   const bytes = wasm(sec(2, [1, ...str("m"), 0, 0x00, 0]));
-  const s = decode(bytes).sections[0];
-  assert(s.id === 2);
+  const s = nth(decode(bytes), 0, 2);
   assertEquals(s.imports[0].field, "");
   assertSameBytes(encode(decode(bytes)), bytes);
 });
 
 Deno.test("decode: global initializers are views that end with `end`", () => {
   const bytes = wasm(sec(6, [2, I32, 0, 0x41, 5, 0x0b, I64, 1, 0x42, 0x7f, 0x0b]));
-  const s = decode(bytes).sections[0];
-  assert(s.id === 6);
+  const s = nth(decode(bytes), 0, 6);
   assertEquals(s.globals.map((g) => [...g.init]), [[0x41, 5, 0x0b], [0x42, 0x7f, 0x0b]]);
   assertEquals(s.globals[1].type, { type: I64, mutable: true });
   assert(s.globals[0].init.buffer === bytes.buffer);
+});
+
+Deno.test("decode: section order and repetition are left to the validator", () => {
+  const bytes = wasm(
+    sec(10, [0]),
+    sec(8, [1]),
+    sec(8, [2]),
+    sec(1, [0]),
+    sec(14, [0]),
+    sec(1, [1, 0x60, 0, 0]),
+    sec(12, [0]),
+  );
+  const ir = decode(bytes);
+  assertEquals(ir.sections.map((s) => s.id), [10, 8, 8, 1, 14, 1, 12]);
+  assertSameBytes(encode(ir), bytes);
 });
 
 Deno.test("decode: works on a view with a non-zero byteOffset", () => {
@@ -768,8 +829,8 @@ Deno.test("malformed: types", () => {
   malformed(wasm(sec(1, [1, 0x40])), "malformed type form 0x40", 11);
   malformed(wasm(sec(1, [1, 0xe0, 0x7f, 0, 0])), "integer representation too long", 11);
   malformed(wasm(sec(1, [2, 0x60, 0, 0, 0x60, 1, 0x7a, 0])), "malformed value type 0x7a", 16);
-  malformed(wasm(sec(1, [1, 0x61, 0, 1, ...str("e"), 4, 0])), "tags", 15);
-  malformed(wasm(sec(1, [1, 0x62, 1, ...str("e"), 9, 0])), "malformed import kind 0x09", 14);
+  malformed(wasm(sec(1, [1, 0x61, 0, 1, ...str("e"), 4, 0])), "tags", 16);
+  malformed(wasm(sec(1, [1, 0x62, 1, ...str("e"), 9, 0])), "malformed import kind 0x09", 15);
 });
 
 Deno.test("malformed: imports", () => {
@@ -814,16 +875,16 @@ Deno.test("malformed: globals and constant expressions", () => {
 });
 
 Deno.test("malformed: tables and memories", () => {
-  malformed(wasm(sec(4, [1, 0x7b, 0, 0])), "malformed reference type", 10);
-  malformed(wasm(sec(4, [1, 0x70, 3, 0])), "malformed limits flags", 11);
-  malformed(wasm(sec(5, [1, 0x10, 0])), "malformed limits flags 0x10", 10);
-  malformed(wasm(sec(5, [1, 0x00, 0x82, 0x80, 0x80, 0x80, 0x70])), "integer too large", 11);
+  malformed(wasm(sec(4, [1, 0x7b, 0, 0])), "malformed reference type", 11);
+  malformed(wasm(sec(4, [1, 0x70, 3, 0])), "malformed limits flags", 12);
+  malformed(wasm(sec(5, [1, 0x10, 0])), "malformed limits flags 0x10", 11);
+  malformed(wasm(sec(5, [1, 0x00, 0x82, 0x80, 0x80, 0x80, 0x70])), "integer too large", 12);
   malformed(wasm(sec(5, [1])), "unexpected end of section or function", 11);
 });
 
 Deno.test("malformed: exports, instances and aliases", () => {
-  malformed(wasm(sec(7, [1, ...str("e"), 4, 0])), "malformed export kind 0x04: tags", 12);
-  malformed(wasm(sec(7, [1, ...str("e"), 7, 0])), "malformed export kind 0x07", 12);
+  malformed(wasm(sec(7, [1, ...str("e"), 4, 0])), "malformed export kind 0x04: tags", 13);
+  malformed(wasm(sec(7, [1, ...str("e"), 7, 0])), "malformed export kind 0x07", 13);
   malformed(wasm(sec(15, [1, 1, 0, 0])), "malformed instance definition", 11);
   malformed(
     wasm(sec(15, [1, 0, 0, 1, ...str("a"), 7, 0])),
@@ -868,7 +929,9 @@ Deno.test("malformed: nested modules report outer offsets and a path", () => {
   malformed(wasm(sec(14, [1, 100, ...HEADER])), "length out of bounds", 11);
   // The nested module ends where its size says, even mid-section.
   const cut = [...HEADER, 8];
-  malformed(wasm(sec(14, [1, cut.length, ...cut]), sec(8, [0])), "unexpected end", 12 + 9);
+  malformed(wasm(sec(14, [1, cut.length, ...cut]), sec(8, [0])), "unexpected end", 12 + 9, [
+    "module 0",
+  ]);
 });
 
 Deno.test("malformed: a vector count of 0xffffffff fails fast", () => {
@@ -889,7 +952,7 @@ Deno.test("malformed: more entries than MAX_ITEMS", () => {
   const n = 1_000_001;
   const payload = new Uint8Array(leb(n).length + n);
   payload.set(leb(n));
-  const bytes = new Uint8Array([...HEADER, 3, ...leb(payload.length)].concat());
+  const bytes = [...HEADER, 3, ...leb(payload.length)];
   const all = new Uint8Array(bytes.length + payload.length);
   all.set(bytes);
   all.set(payload, bytes.length);
@@ -917,9 +980,10 @@ Deno.test("malformed: modules nested 150 deep", () => {
 function boundaries(bytes: Uint8Array): Set<number> {
   const ends = new Set<number>([8]);
   for (const s of decode(bytes).sections) {
-    const r = new Reader(bytes, 0);
+    const r = new Reader(bytes);
     r.pos = s.offset! + 1;
-    ends.add(r.pos + r.u32() + (r.pos - s.offset! - 1));
+    const size = r.u32();
+    ends.add(r.pos + size);
   }
   return ends;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { CompileError } from "../errors.ts";
+import type { CompileError } from "../errors.ts";
 import type {
   Alias,
   EntityKind,
@@ -47,6 +47,15 @@ const TAGS = "tags (exception handling) are not supported";
  */
 export function decode(bytes: Uint8Array): ModuleIR {
   return decodeModule(new Reader(bytes), 0);
+}
+
+/**
+ * An array for `n` entries. Small ones get their exact size up front (pushing
+ * onto `[]` reserves room for 17); big ones grow by appending, because V8
+ * makes `new Array(n)` slow for very large `n`.
+ */
+function alloc<T>(n: number): T[] {
+  return n <= 1024 ? new Array<T>(n) : [];
 }
 
 function hex(byte: number): string {
@@ -106,55 +115,55 @@ function decodeSection(
     }
     case 1: {
       const n = r.count();
-      const types: TypeDef[] = [];
-      for (let i = 0; i < n; i++) types.push(typeDef(r));
+      const types = alloc<TypeDef>(n);
+      for (let i = 0; i < n; i++) types[i] = typeDef(r);
       return { id: 1, types };
     }
     case 2: {
       const n = r.count();
-      const imports: Import[] = [];
+      const imports = alloc<Import>(n);
       for (let i = 0; i < n; i++) {
         const imp = importEntry(r);
         if (imp.desc.kind === 5) state.modules++;
-        imports.push(imp);
+        imports[i] = imp;
       }
       return { id: 2, imports };
     }
     case 3: {
       const n = r.count();
-      const funcs: number[] = [];
-      for (let i = 0; i < n; i++) funcs.push(r.u32());
+      const funcs = alloc<number>(n);
+      for (let i = 0; i < n; i++) funcs[i] = r.u32();
       return { id: 3, funcs };
     }
     case 4: {
       const n = r.count();
-      const tables: TableType[] = [];
-      for (let i = 0; i < n; i++) tables.push(tableType(r));
+      const tables = alloc<TableType>(n);
+      for (let i = 0; i < n; i++) tables[i] = tableType(r);
       return { id: 4, tables };
     }
     case 5: {
       const n = r.count();
-      const memories: MemoryType[] = [];
-      for (let i = 0; i < n; i++) memories.push(memoryType(r));
+      const memories = alloc<MemoryType>(n);
+      for (let i = 0; i < n; i++) memories[i] = memoryType(r);
       return { id: 5, memories };
     }
     case 6: {
       const n = r.count();
-      const globals: GlobalDef[] = [];
+      const globals = alloc<GlobalDef>(n);
       for (let i = 0; i < n; i++) {
         const type = globalType(r);
-        globals.push({ type, init: constExpr(r) });
+        globals[i] = { type, init: constExpr(r) };
       }
       return { id: 6, globals };
     }
     case 7: {
       const n = r.count();
-      const exports: Export[] = [];
+      const exports = alloc<Export>(n);
       for (let i = 0; i < n; i++) {
         const offset = r.offset();
         const name = r.name();
         const kind = entityKind(r, "export kind");
-        exports.push({ name, kind, index: r.u32(), offset });
+        exports[i] = { name, kind, index: r.u32(), offset };
       }
       return { id: 7, exports };
     }
@@ -170,7 +179,7 @@ function decodeSection(
     }
     case 14: {
       const n = r.count();
-      const modules: ModuleIR[] = [];
+      const modules = alloc<ModuleIR>(n);
       for (let i = 0; i < n; i++) {
         const size = r.length();
         if (depth >= MAX_NESTING_DEPTH) {
@@ -181,25 +190,25 @@ function decodeSection(
           r.offset(),
           [...r.path, `module ${state.modules++}`],
         );
-        modules.push(decodeModule(inner, depth + 1));
+        modules[i] = decodeModule(inner, depth + 1);
         r.pos += size;
       }
       return { id: 14, modules };
     }
     case 15: {
       const n = r.count();
-      const instances: InstanceDef[] = [];
-      for (let i = 0; i < n; i++) instances.push(instanceDef(r));
+      const instances = alloc<InstanceDef>(n);
+      for (let i = 0; i < n; i++) instances[i] = instanceDef(r);
       return { id: 15, instances };
     }
     default: {
       // id 16: the caller has rejected everything else.
       const n = r.count();
-      const aliases: Alias[] = [];
+      const aliases = alloc<Alias>(n);
       for (let i = 0; i < n; i++) {
         const alias = aliasEntry(r);
         if (alias.kind === 5) state.modules++;
-        aliases.push(alias);
+        aliases[i] = alias;
       }
       return { id: 16, aliases };
     }
@@ -217,8 +226,8 @@ function typeDef(r: Reader): TypeDef {
     }
     case 0x61: {
       const n = r.count();
-      const imports: Import[] = [];
-      for (let i = 0; i < n; i++) imports.push(importEntry(r));
+      const imports = alloc<Import>(n);
+      for (let i = 0; i < n; i++) imports[i] = importEntry(r);
       return { form: "module", imports, exports: exportTypes(r), offset };
     }
     case 0x62:
@@ -234,8 +243,8 @@ function typeDef(r: Reader): TypeDef {
 
 function valTypes(r: Reader): ValType[] {
   const n = r.count();
-  const types: ValType[] = [];
-  for (let i = 0; i < n; i++) types.push(valType(r));
+  const types = alloc<ValType>(n);
+  for (let i = 0; i < n; i++) types[i] = valType(r);
   return types;
 }
 
@@ -254,10 +263,10 @@ function refType(r: Reader): ValType {
 
 function exportTypes(r: Reader): ExportTypeDecl[] {
   const n = r.count();
-  const exports: ExportTypeDecl[] = [];
+  const exports = alloc<ExportTypeDecl>(n);
   for (let i = 0; i < n; i++) {
     const name = r.name();
-    exports.push({ name, desc: importDesc(r) });
+    exports[i] = { name, desc: importDesc(r) };
   }
   return exports;
 }
@@ -387,11 +396,11 @@ function instanceDef(r: Reader): InstanceDef {
   if (tag !== 0) throw r.error(`malformed instance definition ${hex(tag)}`, r.pos - 1);
   const module = r.u32();
   const n = r.count();
-  const args: InstanceArg[] = [];
+  const args = alloc<InstanceArg>(n);
   for (let i = 0; i < n; i++) {
     const name = r.name();
     const kind = entityKind(r, "instance argument kind");
-    args.push({ name, kind, index: r.u32() });
+    args[i] = { name, kind, index: r.u32() };
   }
   return { module, args, offset };
 }

@@ -47,7 +47,7 @@ function estimate(module: ModuleIR): number {
   let size = 64;
   for (const s of module.sections) {
     if (s.id === 0 || (s.id >= 9 && s.id <= 12)) size += (s as { data: Uint8Array }).data.length;
-    else if (s.id === 14) for (const m of s.modules) size += estimate(m);
+    else if (s.id === 14) { for (const m of s.modules) size += estimate(m); }
     size += 16;
   }
   return size;

@@ -11,8 +11,18 @@ import { MAX_ITEMS } from "../limits.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Names up to this long that are pure ASCII skip the `TextDecoder` call. */
-const ASCII_FAST_PATH = 32;
+/** ASCII names up to this long skip the (slow) `TextDecoder` call and are interned. */
+const SHORT_NAME = 32;
+/** Slots of the interning table; a power of two. */
+const NAME_CACHE_SIZE = 1024;
+const nameCache: string[] = new Array<string>(NAME_CACHE_SIZE).fill("");
+
+function sameAscii(s: string, bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) !== bytes[at + i]) return false;
+  }
+  return true;
+}
 
 /**
  * Reads a `Uint8Array` front to back. `pos` is an index into `bytes`;
@@ -245,19 +255,26 @@ export class Reader {
     const p = this.pos;
     const stop = p + n;
     this.pos = stop;
-    if (n <= ASCII_FAST_PATH) {
-      let ascii = true;
+    if (n <= SHORT_NAME) {
+      // Short ASCII names are interned: real modules repeat them ("env",
+      // "memory", …), and a hit allocates nothing.
+      let hash = n;
+      let bits = 0;
       for (let i = p; i < stop; i++) {
-        if (bytes[i] >= 0x80) {
-          ascii = false;
-          break;
-        }
+        const b = bytes[i];
+        bits |= b;
+        hash = (Math.imul(hash, 31) + b) | 0;
       }
-      if (ascii) {
-        return String.fromCharCode.apply(
+      if (bits < 0x80) {
+        const slot = hash & (NAME_CACHE_SIZE - 1);
+        const cached = nameCache[slot];
+        if (cached.length === n && sameAscii(cached, bytes, p)) return cached;
+        const s = String.fromCharCode.apply(
           null,
           bytes.subarray(p, stop) as unknown as number[],
         );
+        nameCache[slot] = s;
+        return s;
       }
     }
     try {

@@ -8,7 +8,16 @@
 
 const utf8 = new TextEncoder();
 
-/** Bytes an unsigned LEB128 encoding of `value` (a u32) takes. */
+/**
+ * Bytes an unsigned LEB128 encoding of `value` (a u32) takes.
+ *
+ * @example
+ * ```ts
+ * import { u32Size } from "./writer.ts";
+ * u32Size(127); // 1
+ * u32Size(128); // 2
+ * ```
+ */
 export function u32Size(value: number): number {
   if (value < 0x80) return 1;
   if (value < 0x4000) return 2;

@@ -26,7 +26,7 @@ import type {
 } from "../compiled.ts";
 import { CompileError } from "../errors.ts";
 import { formatEntityType, kindName } from "../format.ts";
-import { MAX_NESTING_DEPTH } from "../limits.ts";
+import { MAX_INSTANTIATE_ARGS, MAX_NESTING_DEPTH } from "../limits.ts";
 import { subtypeMismatch } from "../subtype.ts";
 import type { EntityType, NamedType, TypeSizeError, TypeTables } from "../types.ts";
 import { sectionOrderError, usesModuleLinking } from "./order.ts";
@@ -542,6 +542,12 @@ export class ModuleBuilder {
 
   #instance(def: InstanceDef): void {
     this.#checkIndex(5, def.module, "instantiate", def.offset);
+    if (def.args.length > MAX_INSTANTIATE_ARGS) {
+      this.#fail(
+        `instantiate: ${def.args.length} arguments exceed the limit of ${MAX_INSTANTIATE_ARGS}`,
+        def.offset,
+      );
+    }
     const types = this.#blob.types;
     const moduleType = types.modules[this.#spaces.modules[def.module]];
     const args = new Map<string, EntityType>();

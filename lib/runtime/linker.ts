@@ -134,21 +134,9 @@ function hostInstance(
   names: readonly string[],
   path: readonly string[],
 ): Instance {
-  if (value instanceof Instance) {
-    const known = instanceTypeOf(value);
-    if (known !== undefined) {
-      const why = subtypeMismatch(
-        known.tables,
-        { kind: 6, type: known.type },
-        tables,
-        {
-          kind: 6,
-          type,
-        },
-      );
-      if (why !== null) fail(names, why, path);
-      return value;
-    }
+  if (value instanceof Instance && instanceTypeOf(value) !== undefined) {
+    checkTypedInstance(value, tables, type, names, path);
+    return value;
   }
   const source = value instanceof Instance || value instanceof WebAssembly.Instance
     ? value.exports as Record<string, unknown>
@@ -180,4 +168,49 @@ function hostInstance(
     ) as ExportValue;
   }
   return new Instance(Object.freeze(exports), { tables, type });
+}
+
+/**
+ * An mlink instance: its static types are exact for funcs, globals, modules
+ * and instances, but tables and memories may have grown since, and import
+ * matching looks at their current size.
+ */
+function checkTypedInstance(
+  value: Instance,
+  tables: TypeTables,
+  type: number,
+  names: readonly string[],
+  path: readonly string[],
+): void {
+  const known = instanceTypeOf(value)!;
+  for (const want of tables.instances[type].exports) {
+    const where = [...names, want.name];
+    const have = known.tables.instanceExport(known.type, want.name);
+    if (have === undefined) fail(names, `missing export ${JSON.stringify(want.name)}`, path);
+    const actual = value.exports[want.name];
+    let why: string | null;
+    if (have.kind === 1 && actual instanceof WebAssembly.Table) {
+      const limits = { min: actual.length, max: have.type.limits.max };
+      why = subtypeMismatch(
+        known.tables,
+        { kind: 1, type: { ...have.type, limits } },
+        tables,
+        want.type,
+      );
+    } else if (have.kind === 2 && actual instanceof WebAssembly.Memory) {
+      const limits = { min: actual.buffer.byteLength / 65536, max: have.type.limits.max };
+      why = subtypeMismatch(
+        known.tables,
+        { kind: 2, type: { ...have.type, limits } },
+        tables,
+        want.type,
+      );
+    } else if (have.kind === 6 && want.type.kind === 6) {
+      hostImport(actual, tables, want.type, where, path);
+      why = null;
+    } else {
+      why = subtypeMismatch(known.tables, have, tables, want.type);
+    }
+    if (why !== null) fail(where, why, path);
+  }
 }
