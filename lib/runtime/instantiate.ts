@@ -12,7 +12,7 @@ import { LinkError } from "../errors.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
 import { type ExportValue, Instance } from "./instance.ts";
 import { hostImport, type Imports, missingImport } from "./linker.ts";
-import { coreModuleOf, Module, type ModuleParts, moduleParts } from "./module.ts";
+import { coreModuleOf, instanceTypeRef, Module, type ModuleParts, moduleParts } from "./module.ts";
 
 /** Options of `instantiate`. */
 export interface InstantiateOptions {
@@ -42,9 +42,7 @@ export function instantiateSync(
   options: InstantiateOptions = {},
 ): Instance {
   if (!(module instanceof Module)) {
-    throw new LinkError(
-      `instantiate expects a Module from compile(), got ${typeof module}`,
-    );
+    throw new LinkError(`instantiate expects a Module from compile(), got ${typeof module}`);
   }
   if (imports === null || typeof imports !== "object") {
     throw new LinkError(
@@ -54,26 +52,17 @@ export function instantiateSync(
   const max = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
   const parts = moduleParts(module);
   const compiled = parts.blob.compiled;
-  const path = labelOf(parts);
+  const site: Site = { parent: null, parts };
   // Check host values against the module type once, at the boundary; inside
   // a blob, validation has already checked every argument statically.
   const args: Record<string, unknown> = Object.create(null);
   const tables = compiled.types;
-  for (
-    const imp of tables.modules[compiled.modules[parts.index].type].imports
-  ) {
+  for (const imp of tables.modules[compiled.modules[parts.index].type].imports) {
     const value = imports[imp.name];
-    if (value === undefined) {
-      throw missingImport(
-        [imp.name],
-        tables,
-        imp.type,
-        path,
-      );
-    }
-    args[imp.name] = hostImport(value, tables, imp.type, [imp.name], path);
+    if (value === undefined) throw missingImport([imp.name], tables, imp.type, pathOf(site));
+    args[imp.name] = hostImport(value, tables, imp.type, [imp.name], pathOf(site));
   }
-  return run(parts, args, { left: max, max }, path);
+  return run(parts, args, { left: max, max }, site, 0);
 }
 
 /**
@@ -101,49 +90,42 @@ export function instantiate(
   }
 }
 
-/** Checked so that a damaged artifact cannot turn into a raw TypeError deep inside. */
-function instanceIn(value: unknown, path: readonly string[]): Instance {
-  checkLinkingValue(value, 6, "aliased instance", path);
-  return value as Instance;
+/**
+ * Where an instantiation happens: a chain of the modules being instantiated,
+ * turned into a path of names only when an error needs one (no allocation
+ * on the hot path).
+ */
+interface Site {
+  readonly parent: Site | null;
+  readonly parts: ModuleParts;
 }
 
-function checkLinkingValue(
-  value: unknown,
-  kind: number,
-  what: string,
-  path: readonly string[],
-): void {
-  if (kind === 5 ? value instanceof Module : value instanceof Instance) return;
-  throw new LinkError(
-    `${what}: expected ${
-      kind === 5 ? "a module" : "an instance"
-    }, got ${typeof value} (corrupt artifact or host object)`,
-    path,
-  );
-}
-
-function labelOf(parts: ModuleParts): string[] {
-  const name = parts.blob.compiled.modules[parts.index].name;
-  return name === "" ? [] : [name];
+function pathOf(site: Site | null): string[] {
+  const path: string[] = [];
+  for (let s = site; s !== null; s = s.parent) {
+    const name = s.parts.blob.compiled.modules[s.parts.index].name;
+    if (name !== "") path.push(name);
+  }
+  return path.reverse();
 }
 
 function run(
   parts: ModuleParts,
   args: Record<string, unknown>,
   budget: Budget,
-  path: readonly string[],
-  depth = 0,
+  site: Site,
+  depth: number,
 ): Instance {
   if (depth > MAX_INSTANTIATION_DEPTH) {
     throw new LinkError(
       `instantiation nested more than ${MAX_INSTANTIATION_DEPTH} deep`,
-      path.slice(0, 3),
+      pathOf(site).slice(0, 3),
     );
   }
   if (--budget.left < 0) {
     throw new LinkError(
       `instantiation limit reached: one instantiate may create at most ${budget.max} instances (option maxInstances)`,
-      path,
+      pathOf(site),
     );
   }
   const { blob, index, upvars } = parts;
@@ -157,10 +139,8 @@ function run(
       case "alias": {
         const value = init.op === "import"
           ? args[init.name]
-          : instanceIn(spaces[6][init.instance], path).exports[init.name];
-        if (init.kind >= 5) {
-          checkLinkingValue(value, init.kind, init.name, path);
-        }
+          : instanceIn(spaces[6][init.instance], site).exports[init.name];
+        if (init.kind >= 5) checkLinkingValue(value, init.kind, init.name, site);
         spaces[init.kind].push(value);
         if (init.kind <= 3) coreValues.push(value);
         break;
@@ -178,29 +158,23 @@ function run(
       }
       case "instantiate": {
         const target = spaces[5][init.module];
-        checkLinkingValue(target, 5, `module ${init.module}`, path);
+        checkLinkingValue(target, 5, `module ${init.module}`, site);
         const childParts = moduleParts(target as Module);
         const childArgs: Record<string, unknown> = Object.create(null);
-        for (const arg of init.args) {
-          childArgs[arg.name] = spaces[arg.kind][arg.index];
-        }
-        const childPath = [...path, ...labelOf(childParts)];
-        spaces[6].push(
-          run(childParts, childArgs, budget, childPath, depth + 1),
-        );
+        for (const arg of init.args) childArgs[arg.name] = spaces[arg.kind][arg.index];
+        const childSite: Site = { parent: site, parts: childParts };
+        spaces[6].push(run(childParts, childArgs, budget, childSite, depth + 1));
         break;
       }
     }
   }
   let coreExports: WebAssembly.Exports | undefined;
-  const core = coreModuleOf(blob, index, path);
+  const core = compiled.core === null ? null : coreModuleOf(blob, index, pathOf(site));
   if (core !== null) {
     try {
       coreExports = new WebAssembly.Instance(core, { "": coreValues as never }).exports;
     } catch (e) {
-      if (e instanceof WebAssembly.LinkError) {
-        throw coreLinkError(e, compiled, path);
-      }
+      if (e instanceof WebAssembly.LinkError) throw coreLinkError(e, compiled, pathOf(site));
       throw e;
     }
   }
@@ -208,10 +182,23 @@ function run(
   for (const e of compiled.exports) {
     exports[e.name] = (e.local ? coreExports![e.name] : spaces[e.kind][e.index]) as ExportValue;
   }
-  return new Instance(Object.freeze(exports), {
-    tables: blob.compiled.types,
-    type: compiled.instanceType,
-  });
+  return new Instance(Object.freeze(exports), instanceTypeRef(blob, index));
+}
+
+/** Checked so that a damaged artifact cannot turn into a raw TypeError deep inside. */
+function instanceIn(value: unknown, site: Site): Instance {
+  checkLinkingValue(value, 6, "aliased instance", site);
+  return value as Instance;
+}
+
+function checkLinkingValue(value: unknown, kind: number, what: string, site: Site): void {
+  if (kind === 5 ? value instanceof Module : value instanceof Instance) return;
+  throw new LinkError(
+    `${what}: expected ${
+      kind === 5 ? "a module" : "an instance"
+    }, got ${typeof value} (corrupt artifact or host object)`,
+    pathOf(site),
+  );
 }
 
 /** Rewords V8's link error, which names our synthetic core import, to name the real import. */

@@ -12,6 +12,7 @@ import type { CompiledBlob } from "../compiled.ts";
 import { CompileError } from "../errors.ts";
 import { formatEntityType, formatValType, kindName } from "../format.ts";
 import type { EntityType } from "../types.ts";
+import type { InstanceTypeRef } from "./instance.ts";
 
 /**
  * A compiled blob as the runtime holds it: the compiled description plus the
@@ -20,11 +21,22 @@ import type { EntityType } from "../types.ts";
 export interface LoadedBlob {
   readonly compiled: CompiledBlob;
   readonly cores: (WebAssembly.Module | undefined)[];
+  /** The instance type of each module's instances, made once. */
+  readonly instanceTypes: (InstanceTypeRef | undefined)[];
 }
 
 /** Wraps a compiled blob for the runtime; no core module is compiled yet. */
 export function loadBlob(compiled: CompiledBlob): LoadedBlob {
-  return { compiled, cores: new Array(compiled.modules.length) };
+  const count = compiled.modules.length;
+  return { compiled, cores: new Array(count), instanceTypes: new Array(count) };
+}
+
+/** The static type of the instances of module `index` of a blob. */
+export function instanceTypeRef(blob: LoadedBlob, index: number): InstanceTypeRef {
+  return blob.instanceTypes[index] ??= {
+    tables: blob.compiled.types,
+    type: blob.compiled.modules[index].instanceType,
+  };
 }
 
 /** Kinds as `Module.imports()` and `Module.exports()` name them. */

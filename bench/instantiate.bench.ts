@@ -1,0 +1,146 @@
+/**
+ * Group 1 — instantiate (module already compiled): mlink's `instantiateSync`
+ * against hand-written JS glue that creates the same V8 instances from the
+ * same precompiled `WebAssembly.Module`s: the physical limit on V8.
+ * Group 2 — cross-instance calls: a hot loop calling through an aliased
+ * import, against the same core modules linked by hand.
+ */
+
+import { compileSync, type Instance, instantiateSync } from "../mod.ts";
+import { moduleParts } from "../lib/runtime/module.ts";
+import type { ModuleIR } from "../lib/ir.ts";
+import { binary, deep, diamonds, manyImports, wide } from "./workloads.ts";
+
+type Fn = (x: number) => number;
+
+function coresOf(ir: ModuleIR) {
+  const module = compileSync(binary(ir));
+  const { blob, index } = moduleParts(module);
+  const compiled = blob.compiled;
+  const core = (i: number) => blob.cores[i]!;
+  return { module, compiled, core, root: index };
+}
+
+// --- wide: one parent, 500 children ---------------------------------------
+{
+  const { module, compiled, core, root } = coresOf(wide(500, 16 * 1024));
+  const children = compiled.modules[root].children;
+  const glue = () => {
+    const fs = new Array<unknown>(children.length);
+    for (let i = 0; i < children.length; i++) {
+      fs[i] = new WebAssembly.Instance(core(children[i]), { "": [] as never }).exports.f0;
+    }
+    return new WebAssembly.Instance(core(root), { "": fs as never }).exports.run as Fn;
+  };
+  if (glue()(1) !== (instantiateSync(module).exports.run as Fn)(1)) throw new Error("wide: glue differs");
+  Deno.bench({ name: "glue: wide fan-out (500 children)", group: "instantiate wide", baseline: true, fn: glue });
+  Deno.bench({ name: "mlink: wide fan-out (500 children)", group: "instantiate wide", fn: () => instantiateSync(module) });
+}
+
+// --- deep: a chain of 50 nested modules -------------------------------------
+{
+  const { module, compiled, core, root } = coresOf(deep(50, 16 * 1024));
+  const chain: number[] = [];
+  for (let m = root;; m = compiled.modules[m].children[0]) {
+    chain.push(m);
+    if (compiled.modules[m].children.length === 0) break;
+  }
+  const glue = () => {
+    let f = new WebAssembly.Instance(core(chain[chain.length - 1]), { "": [] as never }).exports.f;
+    for (let i = chain.length - 2; i >= 0; i--) {
+      f = new WebAssembly.Instance(core(chain[i]), { "": [f] as never }).exports.f;
+    }
+    return f as Fn;
+  };
+  if (glue()(3) !== (instantiateSync(module).exports.f as Fn)(3)) throw new Error("deep: glue differs");
+  Deno.bench({ name: "glue: deep nesting (50 levels)", group: "instantiate deep", baseline: true, fn: glue });
+  Deno.bench({ name: "mlink: deep nesting (50 levels)", group: "instantiate deep", fn: () => instantiateSync(module) });
+}
+
+// --- diamonds sharing memories ----------------------------------------------
+{
+  const count = 50;
+  const { module, compiled, core, root } = coresOf(diamonds(count));
+  const [memModule, left, right] = compiled.modules[root].children;
+  const glue = () => {
+    // The parent imports the aliased memories first, then the writers.
+    const mems = [];
+    const ws = [];
+    for (let d = 0; d < count; d++) {
+      const mem = new WebAssembly.Instance(core(memModule), {}).exports.mem;
+      mems.push(mem);
+      ws.push(new WebAssembly.Instance(core(left), { "": [mem] as never }).exports.w);
+      ws.push(new WebAssembly.Instance(core(right), { "": [mem] as never }).exports.w);
+    }
+    return new WebAssembly.Instance(core(root), { "": [...mems, ...ws] as never }).exports
+      .run as Fn;
+  };
+  if (glue()(5) !== (instantiateSync(module).exports.run as Fn)(5)) throw new Error("diamonds: glue differs");
+  Deno.bench({ name: "glue: 50 diamonds sharing memories", group: "instantiate diamonds", baseline: true, fn: glue });
+  Deno.bench({ name: "mlink: 50 diamonds sharing memories", group: "instantiate diamonds", fn: () => instantiateSync(module) });
+}
+
+// --- many two-level host imports --------------------------------------------
+{
+  const count = 200;
+  const bytes = binary(manyImports(count));
+  const env: Record<string, Fn> = {};
+  for (let i = 0; i < count; i++) env[`f${i}`] = (x) => x + 1;
+  const plain = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  const module = compileSync(bytes);
+  Deno.bench({
+    name: "V8: 200 two-level imports (JS API)",
+    group: "instantiate imports",
+    baseline: true,
+    fn: () => new WebAssembly.Instance(plain, { env }),
+  });
+  Deno.bench({
+    name: "mlink: 200 two-level imports",
+    group: "instantiate imports",
+    fn: () => instantiateSync(module, { env }),
+  });
+}
+
+// --- group 2: cross-instance calls ------------------------------------------
+{
+  // child: (func (export "inc") (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+  // parent: instantiates it, aliases "inc", and exports loop(n) calling it n times.
+  const types = [{ form: "func" as const, params: [0x7f], results: [0x7f] }];
+  const child: ModuleIR = {
+    sections: [
+      { id: 1, types },
+      { id: 3, funcs: [0] },
+      { id: 7, exports: [{ name: "inc", kind: 0, index: 0 }] },
+      { id: 10, data: new Uint8Array([1, 7, 0, 0x20, 0, 0x41, 1, 0x6a, 0x0b]) },
+    ],
+  };
+  const loopBody = [
+    ...[1, 1, 0x7f], // one i32 local: the accumulator
+    ...[0x02, 0x40, 0x03, 0x40], // block loop
+    ...[0x20, 0, 0x45, 0x0d, 1], // if n == 0 break
+    ...[0x20, 1, 0x10, 0, 0x21, 1], // acc = inc(acc)
+    ...[0x20, 0, 0x41, 1, 0x6b, 0x21, 0], // n -= 1
+    ...[0x0c, 0, 0x0b, 0x0b], // continue; end end
+    ...[0x20, 1, 0x0b],
+  ];
+  const parent: ModuleIR = {
+    sections: [
+      { id: 1, types },
+      { id: 14, modules: [child] },
+      { id: 15, instances: [{ module: 0, args: [] }] },
+      { id: 16, aliases: [{ form: "export", instance: 0, kind: 0, name: "inc" }] },
+      { id: 3, funcs: [0] },
+      { id: 7, exports: [{ name: "loop", kind: 0, index: 1 }] },
+      { id: 10, data: new Uint8Array([1, loopBody.length, ...loopBody]) },
+    ],
+  };
+  const { module, compiled, core, root } = coresOf(parent);
+  const childCore = core(compiled.modules[root].children[0]);
+  const inc = new WebAssembly.Instance(childCore, { "": [] as never }).exports.inc;
+  const handLinked = new WebAssembly.Instance(core(root), { "": [inc] as never }).exports.loop as Fn;
+  const viaMlink = (instantiateSync(module) as Instance).exports.loop as Fn;
+  const n = 1_000_000;
+  if (handLinked(n) !== n || viaMlink(n) !== n) throw new Error("calls: wrong result");
+  Deno.bench({ name: "V8 hand-linked: 1M calls through an import", group: "cross-instance calls", baseline: true, fn: () => void handLinked(n) });
+  Deno.bench({ name: "mlink aliased import: 1M calls", group: "cross-instance calls", fn: () => void viaMlink(n) });
+}
