@@ -32,9 +32,20 @@ function coresOf(ir: ModuleIR) {
     }
     return new WebAssembly.Instance(core(root), { "": fs as never }).exports.run as Fn;
   };
-  if (glue()(1) !== (instantiateSync(module).exports.run as Fn)(1)) throw new Error("wide: glue differs");
-  Deno.bench({ name: "glue: wide fan-out (500 children)", group: "instantiate wide", baseline: true, fn: glue });
-  Deno.bench({ name: "mlink: wide fan-out (500 children)", group: "instantiate wide", fn: () => instantiateSync(module) });
+  if (glue()(1) !== (instantiateSync(module).exports.run as Fn)(1)) {
+    throw new Error("wide: glue differs");
+  }
+  Deno.bench({
+    name: "glue: wide fan-out (500 children)",
+    group: "instantiate wide",
+    baseline: true,
+    fn: glue,
+  });
+  Deno.bench({
+    name: "mlink: wide fan-out (500 children)",
+    group: "instantiate wide",
+    fn: () => instantiateSync(module),
+  });
 }
 
 // --- deep: a chain of 50 nested modules -------------------------------------
@@ -52,9 +63,20 @@ function coresOf(ir: ModuleIR) {
     }
     return f as Fn;
   };
-  if (glue()(3) !== (instantiateSync(module).exports.f as Fn)(3)) throw new Error("deep: glue differs");
-  Deno.bench({ name: "glue: deep nesting (50 levels)", group: "instantiate deep", baseline: true, fn: glue });
-  Deno.bench({ name: "mlink: deep nesting (50 levels)", group: "instantiate deep", fn: () => instantiateSync(module) });
+  if (glue()(3) !== (instantiateSync(module).exports.f as Fn)(3)) {
+    throw new Error("deep: glue differs");
+  }
+  Deno.bench({
+    name: "glue: deep nesting (50 levels)",
+    group: "instantiate deep",
+    baseline: true,
+    fn: glue,
+  });
+  Deno.bench({
+    name: "mlink: deep nesting (50 levels)",
+    group: "instantiate deep",
+    fn: () => instantiateSync(module),
+  });
 }
 
 // --- diamonds sharing memories ----------------------------------------------
@@ -75,9 +97,20 @@ function coresOf(ir: ModuleIR) {
     return new WebAssembly.Instance(core(root), { "": [...mems, ...ws] as never }).exports
       .run as Fn;
   };
-  if (glue()(5) !== (instantiateSync(module).exports.run as Fn)(5)) throw new Error("diamonds: glue differs");
-  Deno.bench({ name: "glue: 50 diamonds sharing memories", group: "instantiate diamonds", baseline: true, fn: glue });
-  Deno.bench({ name: "mlink: 50 diamonds sharing memories", group: "instantiate diamonds", fn: () => instantiateSync(module) });
+  if (glue()(5) !== (instantiateSync(module).exports.run as Fn)(5)) {
+    throw new Error("diamonds: glue differs");
+  }
+  Deno.bench({
+    name: "glue: 50 diamonds sharing memories",
+    group: "instantiate diamonds",
+    baseline: true,
+    fn: glue,
+  });
+  Deno.bench({
+    name: "mlink: 50 diamonds sharing memories",
+    group: "instantiate diamonds",
+    fn: () => instantiateSync(module),
+  });
 }
 
 // --- many two-level host imports --------------------------------------------
@@ -137,10 +170,20 @@ function coresOf(ir: ModuleIR) {
   const { module, compiled, core, root } = coresOf(parent);
   const childCore = core(compiled.modules[root].children[0]);
   const inc = new WebAssembly.Instance(childCore, { "": [] as never }).exports.inc;
-  const handLinked = new WebAssembly.Instance(core(root), { "": [inc] as never }).exports.loop as Fn;
+  const handLinked = new WebAssembly.Instance(core(root), { "": [inc] as never }).exports
+    .loop as Fn;
   const viaMlink = (instantiateSync(module) as Instance).exports.loop as Fn;
   const n = 1_000_000;
   if (handLinked(n) !== n || viaMlink(n) !== n) throw new Error("calls: wrong result");
-  Deno.bench({ name: "V8 hand-linked: 1M calls through an import", group: "cross-instance calls", baseline: true, fn: () => void handLinked(n) });
-  Deno.bench({ name: "mlink aliased import: 1M calls", group: "cross-instance calls", fn: () => void viaMlink(n) });
+  Deno.bench({
+    name: "V8 hand-linked: 1M calls through an import",
+    group: "cross-instance calls",
+    baseline: true,
+    fn: () => void handLinked(n),
+  });
+  Deno.bench({
+    name: "mlink aliased import: 1M calls",
+    group: "cross-instance calls",
+    fn: () => void viaMlink(n),
+  });
 }

@@ -265,3 +265,52 @@ export function manyImports(count: number): ModuleIR {
 export function binary(ir: ModuleIR): Uint8Array {
   return encode(ir);
 }
+
+/** Function bodies as text for the wide shape: `children` × `perChild` bodies totalling about `textBytes`. */
+function textBodies(children: number, textBytes: number, seed: number): string[][] {
+  const random = prng(seed);
+  const perChild = Math.max(1, Math.floor(textBytes / children / 2000));
+  const lines = Math.max(1, Math.floor(textBytes / children / perChild / 28));
+  return Array.from({ length: children }, () =>
+    Array.from({ length: perChild }, () => {
+      let body = "    local.get 0\n";
+      for (let l = 0; l < lines; l++) {
+        body += `    i32.const ${(random() * 2 ** 20) | 0}\n    ${
+          random() < 0.5 ? "i32.add" : "i32.xor"
+        }\n`;
+      }
+      return body;
+    }));
+}
+
+/**
+ * The wide shape as module-linking text of about `textBytes`: `children`
+ * nested modules, each instantiated, their `f0` called from `run`.
+ */
+export function wideText(children: number, textBytes: number, seed = 4): string {
+  const bodies = textBodies(children, textBytes, seed);
+  let out = "(module $wide\n";
+  bodies.forEach((funcs, c) => {
+    out += `  (module $c${c}\n`;
+    funcs.forEach((b, f) =>
+      out += `   (func (export "f${f}") (param i32) (result i32)\n${b}   )\n`
+    );
+    out += "  )\n";
+  });
+  for (let c = 0; c < children; c++) out += `  (instance $i${c} (instantiate $c${c}))\n`;
+  out += '  (func (export "run") (param i32) (result i32)\n    local.get 0\n';
+  for (let c = 0; c < children; c++) out += `    call (func $i${c} "f0")\n`;
+  return out + "  )\n)\n";
+}
+
+/** The functions of {@linkcode wideText} as one core module: what wabt alone parses. */
+export function coreOnlyText(children: number, textBytes: number, seed = 4): string {
+  const bodies = textBodies(children, textBytes, seed);
+  let out = "(module\n";
+  bodies.forEach((funcs, c) =>
+    funcs.forEach((b, f) => out += `  (func $c${c}_f${f} (param i32) (result i32)\n${b}  )\n`)
+  );
+  out += '  (func (export "run") (param i32) (result i32)\n    local.get 0\n';
+  for (let c = 0; c < children; c++) out += `    call $c${c}_f0\n`;
+  return out + "  )\n)\n";
+}

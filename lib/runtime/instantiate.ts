@@ -12,7 +12,14 @@ import { LinkError } from "../errors.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
 import { type ExportValue, Instance } from "./instance.ts";
 import { hostImport, type Imports, missingImport } from "./linker.ts";
-import { coreModuleOf, instanceTypeRef, Module, type ModuleParts, moduleParts } from "./module.ts";
+import {
+  coreModuleOf,
+  instanceTypeRef,
+  Module,
+  type ModuleParts,
+  moduleParts,
+  nestedModule,
+} from "./module.ts";
 
 /** Options of `instantiate`. */
 export interface InstantiateOptions {
@@ -148,14 +155,15 @@ function run(
       case "upvar":
         spaces[5].push(upvars[init.index]);
         break;
-      case "module": {
-        const child = blob.compiled.modules[init.module];
-        const captured = child.upvars.map((u) =>
-          (u.from === "space" ? spaces[5][u.index] : upvars[u.index]) as Module
+      case "module":
+        spaces[5].push(
+          nestedModule(
+            blob,
+            init.module,
+            (from, i) => (from === "space" ? spaces[5][i] : upvars[i]) as Module,
+          ),
         );
-        spaces[5].push(new Module(blob, init.module, captured));
         break;
-      }
       case "instantiate": {
         const target = spaces[5][init.module];
         checkLinkingValue(target, 5, `module ${init.module}`, site);

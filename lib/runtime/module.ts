@@ -23,12 +23,19 @@ export interface LoadedBlob {
   readonly cores: (WebAssembly.Module | undefined)[];
   /** The instance type of each module's instances, made once. */
   readonly instanceTypes: (InstanceTypeRef | undefined)[];
+  /** Module values of modules that close over nothing: one per blob is enough. */
+  readonly closed: (Module | undefined)[];
 }
 
 /** Wraps a compiled blob for the runtime; no core module is compiled yet. */
 export function loadBlob(compiled: CompiledBlob): LoadedBlob {
   const count = compiled.modules.length;
-  return { compiled, cores: new Array(count), instanceTypes: new Array(count) };
+  return {
+    compiled,
+    cores: new Array(count),
+    instanceTypes: new Array(count),
+    closed: new Array(count),
+  };
 }
 
 /** The static type of the instances of module `index` of a blob. */
@@ -198,6 +205,21 @@ export class Module {
       return descriptor;
     });
   }
+}
+
+/**
+ * The module value of module `index` of a blob, closing over `capture`'s
+ * picks. A module that captures nothing is the same value every time, so it
+ * is made once.
+ */
+export function nestedModule(
+  blob: LoadedBlob,
+  index: number,
+  capture: (from: "space" | "upvar", index: number) => Module,
+): Module {
+  const upvars = blob.compiled.modules[index].upvars;
+  if (upvars.length === 0) return blob.closed[index] ??= new Module(blob, index);
+  return new Module(blob, index, upvars.map((u) => capture(u.from, u.index)));
 }
 
 /** The runtime's view of a module value. */

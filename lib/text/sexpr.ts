@@ -1,0 +1,119 @@
+/**
+ * The s-expression reader: text → lists and atoms with their source
+ * offsets. Both the module-linking resolver and the `.wast` script runner
+ * read text through it.
+ *
+ * @module
+ */
+
+import { Lexer } from "./lexer.ts";
+import { SourceFile } from "./source.ts";
+
+export { SourceFile } from "./source.ts";
+
+/** An atom: one token other than a parenthesis. */
+export interface SAtom {
+  /** Discriminant. */
+  type: "atom";
+  /** What token it is. */
+  kind: "keyword" | "id" | "string" | "number" | "reserved";
+  /** The raw source text of the token (strings with their quotes and escapes). */
+  text: string;
+  /** Offset of the token's first character. */
+  start: number;
+  /** Offset after the token's last character. */
+  end: number;
+  /** For strings: the decoded bytes. */
+  bytes?: Uint8Array;
+}
+
+/** A parenthesized list. */
+export interface SList {
+  /** Discriminant. */
+  type: "list";
+  /** The elements between the parentheses. */
+  items: SExpr[];
+  /** Offset of `(`. */
+  start: number;
+  /** Offset after `)`. */
+  end: number;
+}
+
+/** An atom or a list. */
+export type SExpr = SAtom | SList;
+
+/**
+ * Reads every top-level form of `source`.
+ *
+ * @throws {WatError} on a lexical error or unbalanced parentheses.
+ *
+ * @example
+ * ```ts
+ * import { readSExprs } from "./sexpr.ts";
+ * const [form] = readSExprs('(module (func (export "f")))');
+ * form.type; // "list"
+ * ```
+ */
+export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
+  const file = new SourceFile(source, filename);
+  const lexer = new Lexer(file);
+  const top: SExpr[] = [];
+  // Open lists, innermost last: an explicit stack, so deep nesting cannot
+  // overflow the call stack.
+  const open: SList[] = [];
+  let items = top;
+  for (let kind = lexer.next(); kind !== null; kind = lexer.next()) {
+    if (kind === "(") {
+      const list: SList = { type: "list", items: [], start: lexer.start, end: -1 };
+      items.push(list);
+      open.push(list);
+      items = list.items;
+    } else if (kind === ")") {
+      const list = open.pop();
+      if (list === undefined) throw file.error(lexer.start, "unexpected ): no matching (");
+      list.end = lexer.end;
+      items = open.length > 0 ? open[open.length - 1].items : top;
+    } else {
+      const atom: SAtom = {
+        type: "atom",
+        kind,
+        text: source.slice(lexer.start, lexer.end),
+        start: lexer.start,
+        end: lexer.end,
+      };
+      if (kind === "string") atom.bytes = lexer.bytes;
+      items.push(atom);
+    }
+  }
+  if (open.length > 0) {
+    throw file.error(open[open.length - 1].start, "unclosed (: missing )");
+  }
+  return top;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The value of a string atom as a name: its bytes decoded as UTF-8.
+ *
+ * @throws {WatError} "malformed UTF-8 encoding" when the bytes are not
+ * UTF-8, or when the atom is not a string.
+ *
+ * @example
+ * ```ts
+ * import { readSExprs, SourceFile, stringValue, type SAtom } from "./sexpr.ts";
+ * const text = '"caf\\c3\\a9"';
+ * const [atom] = readSExprs(text);
+ * stringValue(atom as SAtom, new SourceFile(text, "x.wat")); // "café"
+ * ```
+ */
+export function stringValue(atom: SAtom, file: SourceFile): string {
+  if (atom.kind !== "string" || atom.bytes === undefined) {
+    throw file.error(atom.start, `expected a string, found ${atom.text}`);
+  }
+  try {
+    return utf8.decode(atom.bytes);
+  } catch {
+    throw file.error(atom.start, "malformed UTF-8 encoding");
+  }
+}

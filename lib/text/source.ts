@@ -1,0 +1,79 @@
+/**
+ * A source text with a name, and the one way text errors are made: a
+ * {@linkcode WatError} at `file:line:col` with the offending line.
+ *
+ * @module
+ */
+
+import { WatError } from "../errors.ts";
+
+/**
+ * A text being parsed. Turns offsets into 1-based line and column (columns
+ * count UTF-16 code units, like editors do) and offsets into errors.
+ *
+ * @example
+ * ```ts
+ * import { SourceFile } from "./source.ts";
+ * const file = new SourceFile("(module\n  (func))", "a.wat");
+ * file.position(10); // { line: 2, column: 3 }
+ * ```
+ */
+export class SourceFile {
+  /** The whole text. */
+  readonly source: string;
+  /** The name shown in errors. */
+  readonly filename: string;
+  // Offsets where lines start; computed on first use, because most parses
+  // never need a position and the script runner parses one module of a
+  // large file at a time.
+  #lineStarts: Uint32Array | undefined;
+
+  /** Wraps `source`, to be reported as `filename`. */
+  constructor(source: string, filename: string) {
+    this.source = source;
+    this.filename = filename;
+  }
+
+  #starts(): Uint32Array {
+    if (this.#lineStarts !== undefined) return this.#lineStarts;
+    const src = this.source;
+    let count = 1;
+    for (let i = src.indexOf("\n"); i !== -1; i = src.indexOf("\n", i + 1)) count++;
+    const starts = new Uint32Array(count);
+    let line = 1;
+    for (let i = src.indexOf("\n"); i !== -1; i = src.indexOf("\n", i + 1)) starts[line++] = i + 1;
+    this.#lineStarts = starts;
+    return starts;
+  }
+
+  /** The 1-based line and column of `offset` (clamped to the text). */
+  position(offset: number): { line: number; column: number } {
+    const starts = this.#starts();
+    const at = Math.max(0, Math.min(offset, this.source.length));
+    // Binary search for the last line start <= at.
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: at - starts[lo] + 1 };
+  }
+
+  /** The text of 1-based `line`, without its line break. */
+  lineText(line: number): string {
+    const starts = this.#starts();
+    if (line < 1 || line > starts.length) return "";
+    const begin = starts[line - 1];
+    const end = line < starts.length ? starts[line] - 1 : this.source.length;
+    const text = this.source.slice(begin, end);
+    return text.endsWith("\r") ? text.slice(0, -1) : text;
+  }
+
+  /** A {@linkcode WatError} at `offset`, showing the line it is on. */
+  error(offset: number, message: string): WatError {
+    const { line, column } = this.position(offset);
+    return new WatError(message, this.filename, line, column, this.lineText(line));
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The bridge to wabt, which compiles the core part of each module. wabt is
+ * imported the first time it is needed, never when this file is loaded.
+ *
+ * @module
+ */
+
+/** The part of wabt's module object used here. */
+interface WabtModule {
+  resolveNames(): void;
+  toBinary(options: { canonicalize_lebs?: boolean; write_debug_names?: boolean }): {
+    buffer: Uint8Array;
+  };
+  destroy(): void;
+}
+
+/** The part of the wabt library object used here. */
+interface WabtLibrary {
+  parseWat(filename: string, text: string | Uint8Array, features?: Record<string, boolean>): WabtModule;
+}
+
+/** Where wabt reported a problem, in the text it was given (line and byte column, 1-based). */
+export interface CoreTextError {
+  line: number;
+  /** 1-based column in UTF-8 bytes. */
+  byteColumn: number;
+  message: string;
+}
+
+/** Compiles core module text to a binary, or says where it failed. */
+export type CoreCompiler = (text: string) => Uint8Array | CoreTextError;
+
+const FEATURES = {
+  multi_value: true,
+  simd: true,
+  reference_types: true,
+  bulk_memory: true,
+  tail_call: true,
+  multi_memory: true,
+  extended_const: true,
+  memory64: true,
+  sat_float_to_int: true,
+  sign_extension: true,
+  mutable_globals: true,
+};
+
+/** The file name wabt is given; its messages are matched against it. */
+const CORE_FILE = "core.wat";
+const LOCATED = /^core\.wat:(\d+):(\d+): error: (.*)$/m;
+
+let loading: Promise<CoreCompiler> | undefined;
+
+/**
+ * Loads wabt (once) and returns a compiler for core module text: parse and
+ * name resolution only; validation is left to the engine.
+ *
+ * @example
+ * ```ts
+ * import { loadCoreCompiler } from "./wabt.ts";
+ * const compile = await loadCoreCompiler();
+ * compile("(module (func))"); // Uint8Array, or { line, byteColumn, message }
+ * ```
+ */
+export function loadCoreCompiler(): Promise<CoreCompiler> {
+  loading ??= (async () => {
+    const imported = await import("npm:wabt@1.0.39");
+    const init = (imported.default ?? imported) as unknown as () => Promise<WabtLibrary>;
+    const wabt = await init();
+    const encoder = new TextEncoder();
+    return (text: string) => compileWith(wabt, encoder.encode(text));
+  })();
+  loading.catch(() => loading = undefined);
+  return loading;
+}
+
+function compileWith(wabt: WabtLibrary, bytes: Uint8Array): Uint8Array | CoreTextError {
+  let module: WabtModule | undefined;
+  try {
+    // Bytes, not a string: wabt's string path drops non-ASCII characters.
+    module = wabt.parseWat(CORE_FILE, bytes, FEATURES);
+    module.resolveNames();
+    return module.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
+  } catch (e) {
+    const text = e instanceof Error ? e.message : String(e);
+    const m = LOCATED.exec(text);
+    if (m === null) return { line: 1, byteColumn: 1, message: text.replace(/\s+/g, " ").trim() };
+    return { line: Number(m[1]), byteColumn: Number(m[2]), message: m[3].trim() };
+  } finally {
+    module?.destroy();
+  }
+}
