@@ -31,7 +31,7 @@ for (const size of sizesToRun()) {
 // Text: the wide shape as module-linking text, against the same functions as
 // one core module parsed by wabt directly (what any text pipeline must pay).
 {
-  const wabt = await (await import("npm:wabt@1.0.39")).default();
+  const wabt = await (await import("wabt")).default();
   const features = {
     multi_value: true,
     bulk_memory: true,

@@ -39,12 +39,12 @@ function coresOf(ir: ModuleIR) {
     name: "glue: wide fan-out (500 children)",
     group: "instantiate wide",
     baseline: true,
-    fn: glue,
+    fn: () => void glue(),
   });
   Deno.bench({
     name: "mlink: wide fan-out (500 children)",
     group: "instantiate wide",
-    fn: () => instantiateSync(module),
+    fn: () => void instantiateSync(module),
   });
 }
 
@@ -70,12 +70,12 @@ function coresOf(ir: ModuleIR) {
     name: "glue: deep nesting (50 levels)",
     group: "instantiate deep",
     baseline: true,
-    fn: glue,
+    fn: () => void glue(),
   });
   Deno.bench({
     name: "mlink: deep nesting (50 levels)",
     group: "instantiate deep",
-    fn: () => instantiateSync(module),
+    fn: () => void instantiateSync(module),
   });
 }
 
@@ -104,12 +104,12 @@ function coresOf(ir: ModuleIR) {
     name: "glue: 50 diamonds sharing memories",
     group: "instantiate diamonds",
     baseline: true,
-    fn: glue,
+    fn: () => void glue(),
   });
   Deno.bench({
     name: "mlink: 50 diamonds sharing memories",
     group: "instantiate diamonds",
-    fn: () => instantiateSync(module),
+    fn: () => void instantiateSync(module),
   });
 }
 
@@ -125,12 +125,12 @@ function coresOf(ir: ModuleIR) {
     name: "V8: 200 two-level imports (JS API)",
     group: "instantiate imports",
     baseline: true,
-    fn: () => new WebAssembly.Instance(plain, { env }),
+    fn: () => void new WebAssembly.Instance(plain, { env }),
   });
   Deno.bench({
     name: "mlink: 200 two-level imports",
     group: "instantiate imports",
-    fn: () => instantiateSync(module, { env }),
+    fn: () => void instantiateSync(module, { env }),
   });
 }
 

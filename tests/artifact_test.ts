@@ -4,13 +4,7 @@
  */
 
 import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
-import {
-  ArtifactError,
-  CompileError,
-  compileSync,
-  instantiateSync,
-  Module,
-} from "../mod.ts";
+import { ArtifactError, CompileError, compileSync, instantiateSync, Module } from "../mod.ts";
 import { writeArtifact } from "../lib/artifact/write.ts";
 import { readArtifact } from "../lib/artifact/read.ts";
 import { ARTIFACT_VERSION, HEADER_SIZE } from "../lib/artifact/format.ts";
@@ -115,8 +109,15 @@ Deno.test("damaged artifacts: wrong magic, other version, truncation, flipped by
   const good = compileSync(bin(modules(constModule(1)), instances({ module: 0 }))).serialize();
   const wasm = encode(constModule(1));
   const e1 = assertThrows(() => Module.deserialize(wasm, "app.wasm"), ArtifactError);
-  assert(e1.message.startsWith("app.wasm: this is a WebAssembly binary, not an mlink artifact"), e1.message);
-  assertThrows(() => Module.deserialize(new TextEncoder().encode("(module)")), ArtifactError, "wrong magic");
+  assert(
+    e1.message.startsWith("app.wasm: this is a WebAssembly binary, not an mlink artifact"),
+    e1.message,
+  );
+  assertThrows(
+    () => Module.deserialize(new TextEncoder().encode("(module)")),
+    ArtifactError,
+    "wrong magic",
+  );
 
   const other = good.slice();
   new DataView(other.buffer).setUint32(4, 3, true);
@@ -136,7 +137,11 @@ Deno.test("damaged artifacts: wrong magic, other version, truncation, flipped by
   const longer = new Uint8Array(good.length + 1);
   longer.set(good);
   assertThrows(() => Module.deserialize(longer), ArtifactError, "unexpected bytes after");
-  assertThrows(() => Module.deserialize("nope" as unknown as Uint8Array), ArtifactError, "must be a Uint8Array");
+  assertThrows(
+    () => Module.deserialize("nope" as unknown as Uint8Array),
+    ArtifactError,
+    "must be a Uint8Array",
+  );
 });
 
 Deno.test("an artifact passed to compile says what it is", () => {
@@ -172,21 +177,46 @@ function crafted(module: Partial<CompiledModule>, setup?: (t: TypeTables) => voi
 
 Deno.test("crafted artifacts with valid checksums are still rejected", () => {
   const cases: [Uint8Array, string][] = [
-    [crafted({ initializers: [{ op: "alias", instance: 5, name: "f", kind: 0 }] }), "instance index 5 out of range"],
-    [crafted({ initializers: [{ op: "instantiate", module: 0, args: [] }] }), "module index 0 out of range"],
-    [crafted({ initializers: [{ op: "upvar", index: 0 }] }), "upvar index out of range"],
-    [crafted({ initializers: [{ op: "import", name: "x", kind: 6 }] }), 'import "x" does not match the module type'],
-    [crafted({ exports: [{ name: "f", kind: 0, index: 0, local: true }] }), 'export "f" needs a core module'],
-    [crafted({ exports: [{ name: "m", kind: 5, index: 3, local: false }] }), 'export "m" index 3 out of range'],
-    [crafted({ type: 9 }), "module type 9 out of range"],
-    [crafted({ children: [0], initializers: [{ op: "module", module: 0 }] }), "nested module is not a child"],
     [
-      crafted({}, (t) => t.modules.push({ imports: [], exports: [{ name: "x", type: { kind: 5, type: 1 } }] })),
+      crafted({ initializers: [{ op: "alias", instance: 5, name: "f", kind: 0 }] }),
+      "instance index 5 out of range",
+    ],
+    [
+      crafted({ initializers: [{ op: "instantiate", module: 0, args: [] }] }),
+      "module index 0 out of range",
+    ],
+    [crafted({ initializers: [{ op: "upvar", index: 0 }] }), "upvar index out of range"],
+    [
+      crafted({ initializers: [{ op: "import", name: "x", kind: 6 }] }),
+      'import "x" does not match the module type',
+    ],
+    [
+      crafted({ exports: [{ name: "f", kind: 0, index: 0, local: true }] }),
+      'export "f" needs a core module',
+    ],
+    [
+      crafted({ exports: [{ name: "m", kind: 5, index: 3, local: false }] }),
+      'export "m" index 3 out of range',
+    ],
+    [crafted({ type: 9 }), "module type 9 out of range"],
+    [
+      crafted({ children: [0], initializers: [{ op: "module", module: 0 }] }),
+      "nested module is not a child",
+    ],
+    [
+      crafted(
+        {},
+        (t) =>
+          t.modules.push({ imports: [], exports: [{ name: "x", type: { kind: 5, type: 1 } }] }),
+      ),
       "type references form a cycle",
     ],
   ];
   for (const [bytes, message] of cases) {
-    assertEquals(crc32(bytes.subarray(HEADER_SIZE)), new DataView(bytes.buffer).getUint32(16, true));
+    assertEquals(
+      crc32(bytes.subarray(HEADER_SIZE)),
+      new DataView(bytes.buffer).getUint32(16, true),
+    );
     assertThrows(() => Module.deserialize(bytes), ArtifactError, message);
   }
 });

@@ -624,8 +624,7 @@ const CORE_WAT: string[] = [
 ];
 
 async function loadWabt() {
-  // deno-lint-ignore no-import-prefix -- wabt is a test-only dependency, pinned here.
-  return await (await import("npm:wabt@1.0.39")).default();
+  return await (await import("wabt")).default();
 }
 
 function coreBinary(

@@ -68,7 +68,10 @@ Deno.test("two concurrent precompile runs leave only whole artifacts", async () 
     for (let i = 0; i < 6; i++) {
       await Deno.writeFile(`${src}/${i < 3 ? "" : "nested/"}m${i}.wasm`, constBinary(i));
     }
-    await Deno.writeTextFile(`${src}/t.wat`, `(module (func (export "f") (result i32) i32.const 40))`);
+    await Deno.writeTextFile(
+      `${src}/t.wat`,
+      `(module (func (export "f") (result i32) i32.const 40))`,
+    );
     await Deno.writeTextFile(`${src}/ignored.txt`, "not an input");
     const cli = new URL("../cli.ts", import.meta.url).pathname;
     const run = () =>
@@ -88,7 +91,10 @@ Deno.test("two concurrent precompile runs leave only whole artifacts", async () 
     for (const name of artifacts) Module.deserialize(await Deno.readFile(`${out}/${name}`), name);
     const manifest = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
     assertEquals(Object.keys(manifest.entries).length, 7);
-    assertEquals(manifest.entries[`${src}/t.wat`].key, await cacheKey(await Deno.readFile(`${src}/t.wat`)));
+    assertEquals(
+      manifest.entries[`${src}/t.wat`].key,
+      await cacheKey(await Deno.readFile(`${src}/t.wat`)),
+    );
 
     // A third run finds everything present.
     const again = await run();

@@ -42,7 +42,10 @@ Deno.test("run: a binary with negative arguments, and errors exit non-zero", asy
     assertEquals(ok.stdout.trim(), "-6");
     const arity = await mlink("run", `${dir}/sub.bin`, "--invoke", "sub", "1");
     assertEquals(arity.code, 1);
-    assert(arity.stderr.includes("sub takes 2 argument(s) (func (param i32 i32) (result i32)), got 1"), arity.stderr);
+    assert(
+      arity.stderr.includes("sub takes 2 argument(s) (func (param i32 i32) (result i32)), got 1"),
+      arity.stderr,
+    );
     const missing = await mlink("run", `${dir}/sub.bin`, "--invoke", "nope");
     assert(missing.stderr.includes('no export "nope"; exported functions: sub'), missing.stderr);
     await Deno.writeFile(`${dir}/bad.wasm`, new Uint8Array([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]));
@@ -65,7 +68,10 @@ Deno.test("compile writes an artifact that run and inspect accept", async () => 
     assert(text.stdout.includes("module $counter"), text.stdout);
     const json = JSON.parse((await mlink("inspect", example, "--json")).stdout);
     assertEquals(json.name, "module $app");
-    assertEquals(json.children.map((c: { name: string }) => c.name), ["module $counter", "module $twice"]);
+    assertEquals(json.children.map((c: { name: string }) => c.name), [
+      "module $counter",
+      "module $twice",
+    ]);
     assertEquals(json.exports.map((e: { name: string }) => e.name), ["main", "counter"]);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -77,7 +77,14 @@ console.log((loaded.exports.f as () => number)(), (compiled.exports.g as () => n
 `,
     );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-config", "--no-lock", `--allow-import=${host}`, `--allow-read=${dir}`, `${dir}/main.ts`],
+      args: [
+        "run",
+        "--no-config",
+        "--no-lock",
+        `--allow-import=${host}`,
+        `--allow-read=${dir}`,
+        `${dir}/main.ts`,
+      ],
       cwd: dir,
       stdout: "piped",
       stderr: "piped",

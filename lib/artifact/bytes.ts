@@ -71,6 +71,17 @@ export class ArtifactWriter {
 
   /** A length-prefixed UTF-8 string. */
   string(text: string): void {
+    // Most names are short ASCII: write them without a TextEncoder call.
+    if (text.length < 128) {
+      let ascii = true;
+      for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+      if (ascii) {
+        this.#reserve(1 + text.length);
+        this.#bytes[this.#length++] = text.length;
+        for (let i = 0; i < text.length; i++) this.#bytes[this.#length++] = text.charCodeAt(i);
+        return;
+      }
+    }
     this.bytes(encoder.encode(text));
   }
 
@@ -159,6 +170,12 @@ export class ArtifactReader {
   /** A length-prefixed UTF-8 string. */
   string(): string {
     const view = this.bytes();
+    // Short ASCII names without a TextDecoder call, which costs more than the name.
+    if (view.length < 64) {
+      let ascii = true;
+      for (let i = 0; i < view.length && ascii; i++) ascii = view[i] < 0x80;
+      if (ascii) return String.fromCharCode(...view);
+    }
     try {
       return decoder.decode(view);
     } catch {

@@ -28,6 +28,8 @@ const OPS: Readonly<Record<Initializer["op"], number>> = {
 /** The bytes of an artifact holding `graph`. */
 export function writeArtifact(graph: ModuleGraph): Uint8Array {
   const w = new ArtifactWriter();
+  // Room for the header, filled in once the payload is known.
+  w.raw(new Uint8Array(HEADER_SIZE));
   let flags = 0;
   w.uint(graph.blobs.length);
   for (const blob of graph.blobs) flags |= writeBlob(w, blob);
@@ -39,16 +41,14 @@ export function writeArtifact(graph: ModuleGraph): Uint8Array {
     for (const u of node.upvars) w.uint(u);
   }
   w.uint(graph.root);
-  const payload = w.finish();
-
-  const out = new Uint8Array(HEADER_SIZE + payload.length);
+  const out = w.finish();
+  const payload = out.subarray(HEADER_SIZE);
   const view = new DataView(out.buffer);
   out.set(ARTIFACT_MAGIC, 0);
   view.setUint32(4, ARTIFACT_VERSION, true);
   view.setUint32(8, flags, true);
   view.setUint32(12, payload.length, true);
   view.setUint32(16, crc32(payload), true);
-  out.set(payload, HEADER_SIZE);
   return out;
 }
 

@@ -262,7 +262,9 @@ export class Lexer {
         }
       }
     }
-    const shown = at + 1 < src.length ? "\\" + String.fromCodePoint(src.codePointAt(at + 1)!) : "\\";
-    throw this.#file.error(at, `malformed escape ${JSON.stringify(shown)} in string`);
+    const shown = at + 1 < src.length
+      ? "\\" + String.fromCodePoint(src.codePointAt(at + 1)!)
+      : "\\";
+    throw this.#file.error(at, `malformed escape sequence "${shown}" in string`);
   }
 }

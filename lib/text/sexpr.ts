@@ -111,8 +111,11 @@ export function stringValue(atom: SAtom, file: SourceFile): string {
   if (atom.kind !== "string" || atom.bytes === undefined) {
     throw file.error(atom.start, `expected a string, found ${atom.text}`);
   }
+  const bytes = atom.bytes;
+  // Most names are short ASCII: skip the decoder for them.
+  if (bytes.length < 64 && bytes.every((b) => b < 0x80)) return String.fromCharCode(...bytes);
   try {
-    return utf8.decode(atom.bytes);
+    return utf8.decode(bytes);
   } catch {
     throw file.error(atom.start, "malformed UTF-8 encoding");
   }

@@ -7,6 +7,9 @@
 
 import { WatError } from "../errors.ts";
 
+/** Longest source line shown under an error. */
+const MAX_EXCERPT = 160;
+
 /**
  * A text being parsed. Turns offsets into 1-based line and column (columns
  * count UTF-16 code units, like editors do) and offsets into errors.
@@ -71,9 +74,18 @@ export class SourceFile {
     return text.endsWith("\r") ? text.slice(0, -1) : text;
   }
 
-  /** A {@linkcode WatError} at `offset`, showing the line it is on. */
+  /**
+   * A {@linkcode WatError} at `offset`, showing the line it is on. Long
+   * lines are cut after the column, and not shown at all when the column
+   * itself is far to the right, so messages stay readable (generated files
+   * can hold a whole module on one line).
+   */
   error(offset: number, message: string): WatError {
     const { line, column } = this.position(offset);
-    return new WatError(message, this.filename, line, column, this.lineText(line));
+    let excerpt: string | undefined = this.lineText(line);
+    if (excerpt.length > MAX_EXCERPT) {
+      excerpt = column <= MAX_EXCERPT - 20 ? excerpt.slice(0, MAX_EXCERPT) + " …" : undefined;
+    }
+    return new WatError(message, this.filename, line, column, excerpt);
   }
 }

@@ -25,11 +25,11 @@ export function isList(e: SExpr | undefined, word?: string): e is SList {
 }
 
 /** Whether `e` is an atom of `kind` (and text `text`, when given). */
-export function isAtom(
+export function isAtom<K extends SAtom["kind"]>(
   e: SExpr | undefined,
-  kind: SAtom["kind"],
+  kind: K,
   text?: string,
-): e is SAtom {
+): e is SAtom & { kind: K } {
   return e !== undefined && e.type === "atom" && e.kind === kind &&
     (text === undefined || e.text === text);
 }
@@ -89,7 +89,9 @@ export class Cursor {
   /** An "expected …" error at the next item, naming what was found. */
   expected(what: string): Error {
     const e = this.peek();
-    return this.error(e === undefined ? `expected ${what}, found )` : `expected ${what}, found ${show(e)}`);
+    return this.error(
+      e === undefined ? `expected ${what}, found )` : `expected ${what}, found ${show(e)}`,
+    );
   }
 
   /** Consumes an identifier if one is next. */
@@ -142,7 +144,9 @@ function unsigned(atom: SExpr | undefined, file: SourceFile, limit: bigint, what
     throw file.error(at, `expected ${what}, found ${atom ? show(atom) : ")"}`);
   }
   const value = BigInt(atom.text.replaceAll("_", ""));
-  if (value >= limit) throw file.error(atom.start, `${what} out of range: ${atom.text}`);
+  if (value >= limit) {
+    throw file.error(atom.start, `${what.replace(/^an? /, "")} out of range: ${atom.text}`);
+  }
   return value;
 }
 
@@ -155,29 +159,32 @@ export function u32(atom: SExpr | undefined, file: SourceFile, what = "an index"
 export function u64(atom: SExpr | undefined, file: SourceFile, what = "an integer"): number {
   const value = unsigned(atom, file, 1n << 64n, what);
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw file.error(atom!.start, `${what} too large for this implementation: ${(atom as SAtom).text}`);
+    throw file.error(
+      atom!.start,
+      `${what} too large for this implementation: ${(atom as SAtom).text}`,
+    );
   }
   return Number(value);
 }
 
-const VAL_TYPES: Readonly<Record<string, ValType>> = {
-  i32: 0x7f,
-  i64: 0x7e,
-  f32: 0x7d,
-  f64: 0x7c,
-  v128: 0x7b,
-  funcref: 0x70,
-  externref: 0x6f,
-};
+const VAL_TYPES: ReadonlyMap<string, ValType> = new Map([
+  ["i32", 0x7f],
+  ["i64", 0x7e],
+  ["f32", 0x7d],
+  ["f64", 0x7c],
+  ["v128", 0x7b],
+  ["funcref", 0x70],
+  ["externref", 0x6f],
+]);
 
 /** The text of each value type byte. */
-export const VAL_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
-  Object.entries(VAL_TYPES).map(([k, v]) => [v, k]),
+export const VAL_TYPE_NAMES: ReadonlyMap<number, string> = new Map(
+  [...VAL_TYPES].map(([k, v]) => [v, k]),
 );
 
 /** Whether `e` is a value type keyword. */
 export function isValType(e: SExpr | undefined): e is SAtom {
-  return isAtom(e, "keyword") && e.text in VAL_TYPES;
+  return isAtom(e, "keyword") && VAL_TYPES.has(e.text);
 }
 
 /** Consumes a value type. */
@@ -185,7 +192,7 @@ export function valType(c: Cursor): ValType {
   const e = c.peek();
   if (!isValType(e)) throw c.expected("a value type");
   c.i++;
-  return VAL_TYPES[e.text];
+  return VAL_TYPES.get(e.text)!;
 }
 
 /** Consumes a reference type (`funcref` or `externref`). */
@@ -195,7 +202,7 @@ export function refType(c: Cursor): ValType {
     throw c.expected("funcref or externref");
   }
   c.i++;
-  return VAL_TYPES[e.text];
+  return VAL_TYPES.get(e.text)!;
 }
 
 function limits(c: Cursor, wide: boolean): Limits {

@@ -52,13 +52,19 @@ export function sameSig(a: FuncSig, b: FuncSig): boolean {
   return sigKey(a) === sigKey(b);
 }
 
+/** `a func`, `an instance`, … for a kind number. */
+export function aKind(kind: number): string {
+  const name = kindName(kind);
+  return (/^[aeiou]/.test(name) ? "an " : "a ") + name;
+}
+
 /** `func`, `table`, … for a kind number. */
 export function kindName(kind: number): string {
   return KIND_NAMES[kind] ?? `kind ${kind}`;
 }
 
 function valTypes(types: ValType[]): string {
-  return types.map((t) => VAL_TYPE_NAMES[t] ?? "i32").join(" ");
+  return types.map((t) => VAL_TYPE_NAMES.get(t) ?? "i32").join(" ");
 }
 
 /** The text of a signature: ` (param …) (result …)`, each part only when not empty. */
@@ -72,7 +78,7 @@ export function sigText(sig: FuncSig): string {
 /** The text of a table type after the identifier: ` 1 10 funcref`. */
 export function tableText(t: TableType): string {
   const max = t.limits.max !== undefined ? ` ${t.limits.max}` : "";
-  return ` ${t.limits.min}${max} ${VAL_TYPE_NAMES[t.elem] ?? "funcref"}`;
+  return ` ${t.limits.min}${max} ${VAL_TYPE_NAMES.get(t.elem) ?? "funcref"}`;
 }
 
 /** The text of a memory type after the identifier: ` i64 1 2 shared`. */
@@ -83,7 +89,7 @@ export function memoryText(m: MemoryType): string {
 
 /** The text of a global type after the identifier: ` (mut i32)`. */
 export function globalText(g: GlobalType): string {
-  const t = VAL_TYPE_NAMES[g.type] ?? "i32";
+  const t = VAL_TYPE_NAMES.get(g.type) ?? "i32";
   return g.mutable ? ` (mut ${t})` : ` ${t}`;
 }
 
@@ -101,10 +107,12 @@ export function coreModuleType(ir: ModuleIR): ModTy {
     switch (s.id) {
       case 1:
         for (const t of s.types) {
-          sigs.push(t.form === "func" ? { params: t.params, results: t.results } : {
-            params: [],
-            results: [],
-          });
+          sigs.push(
+            t.form === "func" ? { params: t.params, results: t.results } : {
+              params: [],
+              results: [],
+            },
+          );
         }
         break;
       case 2:

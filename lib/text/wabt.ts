@@ -16,7 +16,11 @@ interface WabtModule {
 
 /** The part of the wabt library object used here. */
 interface WabtLibrary {
-  parseWat(filename: string, text: string | Uint8Array, features?: Record<string, boolean>): WabtModule;
+  parseWat(
+    filename: string,
+    text: string | Uint8Array,
+    features?: Record<string, boolean>,
+  ): WabtModule;
 }
 
 /** Where wabt reported a problem, in the text it was given (line and byte column, 1-based). */
@@ -42,6 +46,8 @@ const FEATURES = {
   sat_float_to_int: true,
   sign_extension: true,
   mutable_globals: true,
+  // Shared memories and atomics: V8 has them.
+  threads: true,
 };
 
 /** The file name wabt is given; its messages are matched against it. */
@@ -62,18 +68,39 @@ let loading: Promise<CoreCompiler> | undefined;
  * ```
  */
 export function loadCoreCompiler(): Promise<CoreCompiler> {
-  loading ??= (async () => {
+  const current = loading ??= (async () => {
+    // A full specifier, not an import-map name: library code must load for
+    // anyone importing it by URL.
+    // A full specifier, not an import-map name, so importing mod.ts by URL works.
+    // deno-lint-ignore no-import-prefix
     const imported = await import("npm:wabt@1.0.39");
     const init = (imported.default ?? imported) as unknown as () => Promise<WabtLibrary>;
     const wabt = await init();
     const encoder = new TextEncoder();
-    return (text: string) => compileWith(wabt, encoder.encode(text));
+    let crashed: string | undefined;
+    return (text: string) => {
+      if (crashed !== undefined) return { line: 1, byteColumn: 1, message: crashed };
+      const result = compileWith(wabt, encoder.encode(text));
+      if ("crash" in result) {
+        // wabt's memory may be corrupt now (its stack overflowed, say):
+        // the next parse loads a fresh instance.
+        crashed = `wabt failed: ${result.crash} (is the code nested too deeply?)`;
+        if (loading === current) loading = undefined;
+        return { line: 1, byteColumn: 1, message: crashed };
+      }
+      return result;
+    };
   })();
-  loading.catch(() => loading = undefined);
-  return loading;
+  current.catch(() => {
+    if (loading === current) loading = undefined;
+  });
+  return current;
 }
 
-function compileWith(wabt: WabtLibrary, bytes: Uint8Array): Uint8Array | CoreTextError {
+function compileWith(
+  wabt: WabtLibrary,
+  bytes: Uint8Array,
+): Uint8Array | CoreTextError | { crash: string } {
   let module: WabtModule | undefined;
   try {
     // Bytes, not a string: wabt's string path drops non-ASCII characters.
@@ -83,9 +110,14 @@ function compileWith(wabt: WabtLibrary, bytes: Uint8Array): Uint8Array | CoreTex
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);
     const m = LOCATED.exec(text);
-    if (m === null) return { line: 1, byteColumn: 1, message: text.replace(/\s+/g, " ").trim() };
-    return { line: Number(m[1]), byteColumn: Number(m[2]), message: m[3].trim() };
+    if (m !== null) return { line: Number(m[1]), byteColumn: Number(m[2]), message: m[3].trim() };
+    if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) return { crash: text };
+    return { line: 1, byteColumn: 1, message: text.replace(/\s+/g, " ").trim() };
   } finally {
-    module?.destroy();
+    try {
+      module?.destroy();
+    } catch {
+      // Nothing more can be done for a module wabt cannot free.
+    }
   }
 }

@@ -1,0 +1,206 @@
+/**
+ * Lowering of the module-linking fields — type, import, alias, instance,
+ * nested module — and of core fields written as imports or aliases, into
+ * section entries and index-space items of a {@linkcode Scope}.
+ *
+ * @module
+ */
+
+import type { EntityKind, InstanceArg, ModuleIR } from "../ir.ts";
+import {
+  descBody,
+  inlineExports,
+  instanceTypeBody,
+  kindOf,
+  moduleTypeBody,
+  parseDesc,
+  signature,
+} from "./desc.ts";
+import type { Field } from "./fields.ts";
+import { type Scope, TYPE } from "./scope.ts";
+import type { SAtom, SExpr, SList } from "./sexpr.ts";
+import { stringValue } from "./sexpr.ts";
+import { itemRef } from "./sugar.ts";
+import { Cursor, headOf, isAtom, isList } from "./syntax.ts";
+import type { ModTy } from "./types.ts";
+
+/** An export of the module, in source order; `index` is -1 until resolved. */
+export interface PendingExport {
+  name: string;
+  kind: EntityKind;
+  index: number;
+  /** Offset of the export's name, for errors. */
+  origin: number;
+  /** For `(export …)` fields: the field, resolved after the module-linking items. */
+  field?: Field;
+}
+
+function exportAll(
+  scope: Scope,
+  out: PendingExport[],
+  names: readonly SAtom[],
+  kind: EntityKind,
+  index: number,
+) {
+  for (const n of names) {
+    out.push({ name: stringValue(n, scope.file), kind, index, origin: n.start });
+  }
+}
+
+/** `(type $t? (func …) | (module …) | (instance …))`. */
+export function typeField(scope: Scope, f: Field): void {
+  const c = new Cursor(f.list, scope.file, f.rest);
+  const def = c.peek();
+  const origin = f.list.start;
+  if (isList(def, "func")) {
+    const d = new Cursor(def, scope.file);
+    const { sig } = signature(d);
+    d.end();
+    scope.addType({ form: "func", sig }, { form: "func", ...sig }, origin, f.id);
+  } else if (isList(def, "module")) {
+    const { imports, exports, module } = moduleTypeBody(scope, new Cursor(def, scope.file));
+    scope.addType({ form: "module", module }, { form: "module", imports, exports }, origin, f.id);
+  } else if (isList(def, "instance")) {
+    const { exports, instance } = instanceTypeBody(scope, new Cursor(def, scope.file));
+    scope.addType({ form: "instance", instance }, { form: "instance", exports }, origin, f.id);
+  } else {
+    throw c.expected("(func …), (module …) or (instance …)");
+  }
+  c.i++;
+  c.end();
+}
+
+/** `(import "m" "f"? desc)`. */
+export function importField(scope: Scope, f: Field, out: PendingExport[]): void {
+  const c = new Cursor(f.list, scope.file);
+  const module = c.name("an import module name");
+  const field = isAtom(c.peek(), "string") ? c.name() : null;
+  const desc = parseDesc(scope, c.listOf(undefined, "an import description"), true);
+  c.end();
+  const index = scope.addImport(
+    { module, field, desc: desc.binary },
+    desc.type,
+    f.list.start,
+    desc.id,
+  );
+  exportAll(scope, out, desc.exports, desc.kind, index);
+}
+
+/** `(kind $id? (export "e")* (import "m" "f"?) desc…)`. */
+export function inlineImportField(scope: Scope, f: Field, out: PendingExport[]): void {
+  const c = new Cursor(f.list, scope.file, f.rest);
+  const imp = new Cursor(c.next() as SList, scope.file);
+  const module = imp.name("an import module name");
+  const field = imp.atEnd() ? null : imp.name();
+  imp.end();
+  const kind = f.kind as EntityKind;
+  const { binary, type } = descBody(scope, kind, c);
+  c.end();
+  const index = scope.addImport({ module, field, desc: binary }, type, f.list.start, f.id);
+  exportAll(scope, out, f.exports, kind, index);
+}
+
+/** Adds the alias `instance "name"` (export form) or `outer M x`; returns its index. */
+function alias(
+  scope: Scope,
+  c: Cursor,
+  kind: EntityKind | 7,
+  id: SAtom | undefined,
+  origin: number,
+): number {
+  if (isAtom(c.peek(), "keyword", "outer")) {
+    const at = c.here();
+    c.next();
+    if (kind !== 5 && kind !== TYPE) {
+      throw scope.file.error(at, "outer aliases can only name modules and types");
+    }
+    const { depth, index, target } = scope.outer(kind, c.next(), c.next());
+    const a = { form: "outer" as const, depth, kind, index };
+    return kind === TYPE
+      ? scope.addTypeAlias(a, target.types[index].shape, origin, id)
+      : scope.addAlias(a, target.spaces[5][index].type, origin, id);
+  }
+  if (kind === TYPE) throw scope.file.error(c.here(), "types can only be aliased with outer");
+  const instance = scope.ref(6, c.next());
+  const nameAtom = c.string("an export name");
+  const name = stringValue(nameAtom, scope.file);
+  const type = scope.exportType(instance, kind, nameAtom, name);
+  return scope.addAlias({ form: "export", instance, kind, name }, type, origin, id);
+}
+
+/** `(alias $i "name" (kind $id?))` and `(alias outer $M $x (kind $id?))`. */
+export function aliasField(scope: Scope, f: Field, out: PendingExport[]): void {
+  const items = f.list.items;
+  const desc = items[items.length - 1];
+  if (!isList(desc)) {
+    throw scope.file.error(
+      desc?.start ?? f.list.start,
+      "expected an alias description such as (func $f)",
+    );
+  }
+  const d = new Cursor(desc, scope.file);
+  const kind = headOf(desc) === "type" ? TYPE : kindOf(desc, d, "an alias kind");
+  const id = d.optionalId();
+  const names = kind === TYPE ? [] : inlineExports(d);
+  d.end();
+  // Everything but the description: `$i "name"` or `outer $M $x`.
+  const body = new Cursor({ ...f.list, items: items.slice(0, -1) }, scope.file);
+  const index = alias(scope, body, kind, id, f.list.start);
+  body.end();
+  if (kind !== TYPE) exportAll(scope, out, names, kind, index);
+}
+
+/** `(kind $id? (export "e")* (alias $i "name"))`, or `(module|type $id? (alias outer $M $x))`. */
+export function inlineAliasField(scope: Scope, f: Field, out: PendingExport[]): void {
+  const c = new Cursor(f.list, scope.file, f.rest);
+  const a = new Cursor(c.next() as SList, scope.file);
+  c.end();
+  const kind = f.kind as EntityKind | 7;
+  const index = alias(scope, a, kind, f.id, f.list.start);
+  a.end();
+  if (kind !== TYPE) exportAll(scope, out, f.exports, kind, index);
+}
+
+/** `(instance $id? (export "e")* (instantiate module (import "name" (kind ref))*))`. */
+export function instanceField(scope: Scope, f: Field, out: PendingExport[]): void {
+  const c = new Cursor(f.list, scope.file, f.rest);
+  const inst = c.listOf("instantiate", "(instantiate …), (import …) or (alias …)");
+  c.end();
+  const ic = new Cursor(inst, scope.file);
+  const target: SExpr | undefined = ic.next();
+  let module: number;
+  if (isList(target)) {
+    if (headOf(target) !== "module") {
+      throw scope.file.error(target.start, "expected a module reference");
+    }
+    module = itemRef(scope, target, 5);
+  } else {
+    module = scope.ref(5, target);
+  }
+  const args: InstanceArg[] = [];
+  while (!ic.atEnd()) {
+    const ac = new Cursor(ic.listOf("import", '(import "name" (kind …))'), scope.file);
+    const name = ac.name("an argument name");
+    const ref = ac.listOf(undefined, "an item reference such as (func $f)");
+    ac.end();
+    const kind = kindOf(ref, ac, "an argument kind");
+    const arg: InstanceArg = { name, kind, index: 0 };
+    arg.index = itemRef(scope, ref, kind, (index) => arg.index = index);
+    args.push(arg);
+  }
+  const type: ModTy = scope.moduleType(module, target?.start ?? inst.start);
+  const index = scope.addInstance({ module, args }, { exports: type.exports }, f.list.start, f.id);
+  exportAll(scope, out, f.exports, 6, index);
+}
+
+/** A nested `(module $id? (export "e")* field*)`, lowered by `lower`. */
+export function moduleField(
+  scope: Scope,
+  f: Field,
+  out: PendingExport[],
+  lower: (f: Field) => { ir: ModuleIR; type: ModTy },
+): void {
+  const { ir, type } = lower(f);
+  const index = scope.addModule(ir, type, f.list.start, f.id);
+  exportAll(scope, out, f.exports, 5, index);
+}

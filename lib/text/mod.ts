@@ -1,0 +1,128 @@
+/**
+ * The text front-end: module-linking WebAssembly text → module-linking
+ * binary. The module-linking layer is resolved here; the core parts of
+ * each module are compiled by wabt, loaded on first use.
+ *
+ * @example
+ * ```ts
+ * import { parseWat } from "./mod.ts";
+ * const bytes = await parseWat(`(module
+ *   (module $child (func (export "hi")))
+ *   (instance $c (instantiate $child))
+ *   (export "c" (instance $c)))`);
+ * ```
+ *
+ * @module
+ */
+
+import { encode } from "../binary/encode.ts";
+import { lowerModule, type ModuleForm, moduleFormOf } from "./resolve.ts";
+import { readSExprs, type SExpr, type SList, SourceFile } from "./sexpr.ts";
+import { headOf, isAtom } from "./syntax.ts";
+import { isCoreDefinition } from "./fields.ts";
+import { loadCoreCompiler } from "./wabt.ts";
+
+export { readSExprs, SourceFile, stringValue } from "./sexpr.ts";
+export type { SAtom, SExpr, SList } from "./sexpr.ts";
+
+/** Options of {@linkcode parseWat}. */
+export interface ParseWatOptions {
+  /** Name shown in errors; `input.wat` by default. */
+  filename?: string;
+  /**
+   * A `(module …)` form read by {@linkcode readSExprs} from this same text:
+   * only it is parsed, and positions refer to the whole text.
+   */
+  module?: SList;
+}
+
+/**
+ * Parses a text holding one module — `(module …)`, or bare module fields
+ * as in core wat — into a module-linking binary. `(module binary "…")` and
+ * `(module quote "…")` forms are accepted too.
+ *
+ * @throws {WatError} for every error in the text, with `file:line:col`;
+ * errors in core code come from wabt, mapped to the original position.
+ *
+ * @example
+ * ```ts
+ * import { parseWat } from "./mod.ts";
+ * const bytes = await parseWat('(module (func (export "f") (result i32) i32.const 1))');
+ * new WebAssembly.Module(bytes);
+ * ```
+ */
+export async function parseWat(text: string, options: ParseWatOptions = {}): Promise<Uint8Array> {
+  const filename = options.filename ?? "input.wat";
+  const file = new SourceFile(text, filename);
+  let form: ModuleForm;
+  if (options.module !== undefined) {
+    form = moduleFormOf(options.module);
+  } else {
+    const forms = readSExprs(text, filename);
+    if (forms.length === 1 && headOf(forms[0]) === "module") {
+      form = moduleFormOf(forms[0] as SList);
+    } else {
+      form = { fields: forms, origin: 0, end: text.length };
+    }
+  }
+  const special = scriptForm(form, file);
+  if (special instanceof Uint8Array) return special;
+  if (typeof special === "string") return parseWat(special, { filename });
+  const compile = hasCoreDefinitions(form.fields) ? await loadCoreCompiler() : undefined;
+  try {
+    return encode(lowerModule(form, { file, compile }).ir);
+  } catch (e) {
+    // Nesting is bounded where it recurses, but bounds cannot know the stack size.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw file.error(form.origin, "the text is nested too deeply to be parsed");
+    }
+    throw e;
+  }
+}
+
+/** `(module binary "…")` → its bytes; `(module quote "…")` → its text; otherwise null. */
+function scriptForm(form: ModuleForm, file: SourceFile): Uint8Array | string | null {
+  const [first, ...rest] = form.fields;
+  if (!isAtom(first, "keyword", "binary") && !isAtom(first, "keyword", "quote")) return null;
+  const strings = rest.map((s) => {
+    if (!isAtom(s, "string")) throw file.error(s.start, "expected a string");
+    return s;
+  });
+  // Both forms concatenate their strings' bytes, as the reference interpreter does.
+  const out = new Uint8Array(strings.reduce((n, s) => n + s.bytes!.length, 0));
+  let at = 0;
+  for (const s of strings) {
+    out.set(s.bytes!, at);
+    at += s.bytes!.length;
+  }
+  if (first.text === "binary") return out;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(out);
+  } catch {
+    throw file.error(first.start, "malformed UTF-8 encoding");
+  }
+}
+
+/** Whether some module in `fields` (nested ones included) has core definitions, so wabt is needed. */
+function hasCoreDefinitions(fields: readonly SExpr[]): boolean {
+  const stack: (readonly SExpr[])[] = [fields];
+  while (stack.length > 0) {
+    for (const f of stack.pop()!) {
+      switch (headOf(f)) {
+        case "elem":
+        case "data":
+        case "start":
+          return true;
+        case "func":
+        case "table":
+        case "memory":
+        case "global":
+          if (isCoreDefinition(f as SList)) return true;
+          break;
+        case "module":
+          stack.push((f as SList).items);
+      }
+    }
+  }
+  return false;
+}
