@@ -10,6 +10,7 @@ import { decode, encode } from "../lib/binary/mod.ts";
 import { Reader } from "../lib/binary/reader.ts";
 import { u32Size, Writer } from "../lib/binary/writer.ts";
 import { CompileError } from "../lib/errors.ts";
+import { WABT_FEATURES } from "../lib/text/wabt.ts";
 import type { Import, ImportDesc, ModuleIR, Section, TypeDef } from "../lib/ir.ts";
 
 // ---------------------------------------------------------------------------
@@ -535,19 +536,7 @@ Deno.test("encode: limits with `max: undefined` have no maximum", () => {
 // ---------------------------------------------------------------------------
 // Round trips of core binaries from wabt
 
-const FEATURES = {
-  multi_value: true,
-  simd: true,
-  reference_types: true,
-  bulk_memory: true,
-  tail_call: true,
-  multi_memory: true,
-  extended_const: true,
-  memory64: true,
-  sat_float_to_int: true,
-  sign_extension: true,
-  mutable_globals: true,
-};
+const FEATURES = WABT_FEATURES;
 
 const CORE_WAT: string[] = [
   `(module)`,

@@ -8,6 +8,7 @@ import { decode, encode } from "../lib/binary/mod.ts";
 import { WatError } from "../lib/errors.ts";
 import type { ModuleIR, Section } from "../lib/ir.ts";
 import { Lexer } from "../lib/text/lexer.ts";
+import { WABT_FEATURES } from "../lib/text/wabt.ts";
 import {
   parseWat,
   readSExprs,
@@ -708,19 +709,7 @@ Deno.test("core-only modules produce what wabt alone produces", async () => {
       destroy(): void;
     };
   }>)();
-  const features = {
-    multi_value: true,
-    simd: true,
-    reference_types: true,
-    bulk_memory: true,
-    tail_call: true,
-    multi_memory: true,
-    extended_const: true,
-    memory64: true,
-    sat_float_to_int: true,
-    sign_extension: true,
-    mutable_globals: true,
-  };
+  const features = WABT_FEATURES;
   const direct = (text: string) => {
     const m = wabt.parseWat("w.wat", new TextEncoder().encode(text), features);
     m.resolveNames();

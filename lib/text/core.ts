@@ -11,6 +11,7 @@
  * @module
  */
 
+import { Writer } from "../binary/writer.ts";
 import { decode } from "../binary/decode.ts";
 import { CompileError } from "../errors.ts";
 import type { CustomSection, ModuleIR, Section, TypeDef } from "../ir.ts";
@@ -189,19 +190,12 @@ function run(scope: Scope, text: MappedText, compile: CoreCompiler, form: Module
 
 /** A `name` custom section holding only the module name subsection. */
 export function nameSection(name: string): CustomSection {
-  const bytes = new TextEncoder().encode(name);
-  const vec = [...leb(bytes.length), ...bytes];
-  const data = new Uint8Array([0, ...leb(vec.length), ...vec]);
-  return { id: 0, name: "name", data };
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
+  const sub = new Writer();
+  sub.name(name);
+  const body = sub.finish();
+  const w = new Writer();
+  w.u8(0);
+  w.u32(body.length);
+  w.bytes(body);
+  return { id: 0, name: "name", data: w.finish() };
 }

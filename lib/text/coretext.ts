@@ -6,6 +6,8 @@
  * @module
  */
 
+import { lastAtMost } from "./source.ts";
+
 /** A replacement inside copied source: `[start, end)` becomes `text`. */
 export interface Edit {
   start: number;
@@ -84,13 +86,7 @@ export class MappedText {
   originOf(at: number): number {
     const starts = this.#outStarts;
     if (starts.length === 0) return 0;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= at) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtMost(starts, at);
     if (!this.#copied[lo]) return this.#origins[lo];
     const within = Math.min(at - starts[lo], this.#parts[lo].length);
     return this.#origins[lo] + within;

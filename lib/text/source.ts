@@ -53,14 +53,7 @@ export class SourceFile {
   position(offset: number): { line: number; column: number } {
     const starts = this.#starts();
     const at = Math.max(0, Math.min(offset, this.source.length));
-    // Binary search for the last line start <= at.
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= at) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtMost(starts, at);
     return { line: lo + 1, column: at - starts[lo] + 1 };
   }
 
@@ -88,4 +81,16 @@ export class SourceFile {
     }
     return new WatError(message, this.filename, line, column, excerpt);
   }
+}
+
+/** Index of the last entry of ascending `sorted` that is <= `at` (0 if none). */
+export function lastAtMost(sorted: ArrayLike<number>, at: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (sorted[mid] <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

@@ -34,7 +34,8 @@ export interface CoreTextError {
 /** Compiles core module text to a binary, or says where it failed. */
 export type CoreCompiler = (text: string) => Uint8Array | CoreTextError;
 
-const FEATURES = {
+/** The core features wabt is asked to accept: those V8 supports. */
+export const WABT_FEATURES: Readonly<Record<string, boolean>> = {
   multi_value: true,
   simd: true,
   reference_types: true,
@@ -104,7 +105,7 @@ function compileWith(
   let module: WabtModule | undefined;
   try {
     // Bytes, not a string: wabt's string path drops non-ASCII characters.
-    module = wabt.parseWat(CORE_FILE, bytes, FEATURES);
+    module = wabt.parseWat(CORE_FILE, bytes, WABT_FEATURES);
     module.resolveNames();
     return module.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
   } catch (e) {
