@@ -37,10 +37,17 @@ import { Writer } from "./writer.ts";
  * ```
  */
 export function encode(module: ModuleIR): Uint8Array {
-  const w = new Writer(estimate(module));
+  // One scratch buffer serves every call (encoding never re-enters itself):
+  // compiling a blob encodes a core module per nested module, and a fresh
+  // buffer for each cost more than the encoding.
+  const w = scratch ??= new Writer(4096);
+  w.reset(estimate(module), SCRATCH_LIMIT);
   writeModule(w, module);
   return w.finish();
 }
+
+const SCRATCH_LIMIT = 1 << 20;
+let scratch: Writer | undefined;
 
 /** A first guess at the size, so that big raw sections do not make the buffer regrow. */
 function estimate(module: ModuleIR): number {

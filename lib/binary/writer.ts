@@ -167,4 +167,12 @@ export class Writer {
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+
+  /** Starts over, keeping the buffer when it is small enough to be worth keeping. */
+  reset(capacity: number, keepUpTo: number): void {
+    if (this.buf.length > keepUpTo || this.buf.length < capacity) {
+      this.buf = new Uint8Array(Math.max(16, capacity));
+    }
+    this.pos = 0;
+  }
 }
