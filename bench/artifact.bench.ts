@@ -15,7 +15,7 @@
 import { compileSync, instantiateSync, loadArtifact, Module } from "../mod.ts";
 import { readArtifact } from "../lib/artifact/read.ts";
 import { writeArtifact } from "../lib/artifact/write.ts";
-import { crc32 } from "../lib/artifact/crc32.ts";
+import { checksum } from "../lib/artifact/checksum.ts";
 import type { CompiledModule } from "../lib/compiled.ts";
 import { binary, SIZES, sizesToRun, wide } from "./workloads.ts";
 
@@ -111,10 +111,10 @@ for (const size of sizesToRun()) {
     fn: () => void module.serialize(),
   });
   Deno.bench({
-    name: `CRC-32 of ${mb} MB (must read every byte once)`,
+    name: `checksum of ${mb} MB (must read every byte once)`,
     group: `deserialize ${size}`,
     baseline: true,
-    fn: () => void crc32(artifact),
+    fn: () => void checksum(artifact),
   });
   Deno.bench({
     name: `deserialize ${size} (${mb} MB artifact)`,

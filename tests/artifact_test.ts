@@ -8,7 +8,7 @@ import { ArtifactError, CompileError, compileSync, instantiateSync, Module } fro
 import { writeArtifact } from "../lib/artifact/write.ts";
 import { readArtifact } from "../lib/artifact/read.ts";
 import { ARTIFACT_VERSION, HEADER_SIZE } from "../lib/artifact/format.ts";
-import { crc32 } from "../lib/artifact/crc32.ts";
+import { checksum } from "../lib/artifact/checksum.ts";
 import type { CompiledModule } from "../lib/compiled.ts";
 import { TypeTables } from "../lib/types.ts";
 import { encode } from "../lib/binary/encode.ts";
@@ -214,7 +214,7 @@ Deno.test("crafted artifacts with valid checksums are still rejected", () => {
   ];
   for (const [bytes, message] of cases) {
     assertEquals(
-      crc32(bytes.subarray(HEADER_SIZE)),
+      checksum(bytes.subarray(HEADER_SIZE)),
       new DataView(bytes.buffer).getUint32(16, true),
     );
     assertThrows(() => Module.deserialize(bytes), ArtifactError, message);
@@ -259,4 +259,21 @@ Deno.test("a corrupt core module in an artifact is a CompileError naming the mod
   const e = assertThrows(() => instantiateSync(m), CompileError);
   assert(e.message.includes("invalid core module"), e.message);
   assertInstanceOf(e, CompileError);
+});
+
+Deno.test("the checksum sees every flipped bit, and does not depend on alignment", () => {
+  const data = new Uint8Array(203);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37 + 11) & 0xff;
+  const base = checksum(data);
+  for (let i = 0; i < data.length; i++) {
+    for (let bit = 0; bit < 8; bit++) {
+      data[i] ^= 1 << bit;
+      assert(checksum(data) !== base, `flip of bit ${bit} of byte ${i} went unnoticed`);
+      data[i] ^= 1 << bit;
+    }
+  }
+  const shifted = new Uint8Array(data.length + 1);
+  shifted.set(data, 1);
+  assertEquals(checksum(shifted.subarray(1)), base);
+  assert(checksum(data.subarray(0, 202)) !== base, "length is part of the checksum");
 });

@@ -171,11 +171,18 @@ export class ArtifactReader {
   string(): string {
     const view = this.bytes();
     // Short ASCII names without a TextDecoder call, which costs more than the name.
-    if (view.length < 64) {
-      let ascii = true;
-      for (let i = 0; i < view.length && ascii; i++) ascii = view[i] < 0x80;
-      if (ascii) return String.fromCharCode(...view);
+    if (view.length <= 32) {
+      let text = "";
+      for (let i = 0; i < view.length; i++) {
+        if (view[i] >= 0x80) return this.#utf8(view);
+        text += String.fromCharCode(view[i]);
+      }
+      return text;
     }
+    return this.#utf8(view);
+  }
+
+  #utf8(view: Uint8Array): string {
     try {
       return decoder.decode(view);
     } catch {

@@ -29,7 +29,7 @@ import {
   TypeTables,
 } from "../types.ts";
 import { ArtifactReader } from "./bytes.ts";
-import { crc32 } from "./crc32.ts";
+import { checksum } from "./checksum.ts";
 import {
   ARTIFACT_MAGIC,
   ARTIFACT_VERSION,
@@ -106,7 +106,7 @@ export function readArtifact(bytes: Uint8Array, source?: string): ModuleGraph {
     );
   }
   const payload = bytes.subarray(HEADER_SIZE);
-  if (crc32(payload) !== view.getUint32(16, true)) {
+  if (checksum(payload) !== view.getUint32(16, true)) {
     throw new ArtifactError(
       "checksum mismatch: the artifact is corrupt",
       source,

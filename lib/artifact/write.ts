@@ -8,7 +8,7 @@
 import type { CompiledBlob, CompiledModule, Initializer } from "../compiled.ts";
 import type { EntityType, NamedType, TypeTables } from "../types.ts";
 import { ArtifactWriter } from "./bytes.ts";
-import { crc32 } from "./crc32.ts";
+import { checksum } from "./checksum.ts";
 import {
   ARTIFACT_MAGIC,
   ARTIFACT_VERSION,
@@ -48,7 +48,7 @@ export function writeArtifact(graph: ModuleGraph): Uint8Array {
   view.setUint32(4, ARTIFACT_VERSION, true);
   view.setUint32(8, flags, true);
   view.setUint32(12, payload.length, true);
-  view.setUint32(16, crc32(payload), true);
+  view.setUint32(16, checksum(payload), true);
   return out;
 }
 
