@@ -137,8 +137,9 @@ function run(
   }
   const { blob, index, upvars } = parts;
   const compiled = blob.compiled.modules[index];
-  // Index spaces by kind (0 func … 6 instance); core values in push order.
-  const spaces: unknown[][] = [[], [], [], [], [], [], []];
+  // Index spaces by kind (0 func … 6 instance), made when first used (most
+  // modules use two or three); core values in push order.
+  const spaces: unknown[][] = new Array(7);
   const coreValues: unknown[] = [];
   for (const init of compiled.initializers) {
     switch (init.op) {
@@ -148,15 +149,15 @@ function run(
           ? args[init.name]
           : instanceIn(spaces[6][init.instance], site).exports[init.name];
         if (init.kind >= 5) checkLinkingValue(value, init.kind, init.name, site);
-        spaces[init.kind].push(value);
+        (spaces[init.kind] ??= []).push(value);
         if (init.kind <= 3) coreValues.push(value);
         break;
       }
       case "upvar":
-        spaces[5].push(upvars[init.index]);
+        (spaces[5] ??= []).push(upvars[init.index]);
         break;
       case "module":
-        spaces[5].push(
+        (spaces[5] ??= []).push(
           nestedModule(
             blob,
             init.module,
@@ -171,13 +172,15 @@ function run(
         const childArgs: Record<string, unknown> = Object.create(null);
         for (const arg of init.args) childArgs[arg.name] = spaces[arg.kind][arg.index];
         const childSite: Site = { parent: site, parts: childParts };
-        spaces[6].push(run(childParts, childArgs, budget, childSite, depth + 1));
+        (spaces[6] ??= []).push(run(childParts, childArgs, budget, childSite, depth + 1));
         break;
       }
     }
   }
   let coreExports: WebAssembly.Exports | undefined;
-  const core = compiled.core === null ? null : coreModuleOf(blob, index, pathOf(site));
+  const core = compiled.core === null
+    ? null
+    : blob.cores[index] ?? coreModuleOf(blob, index, pathOf(site));
   if (core !== null) {
     try {
       coreExports = new WebAssembly.Instance(core, { "": coreValues as never }).exports;
