@@ -192,8 +192,7 @@ function entityKey(t: EntityType): string {
 
 function namedKey(list: readonly NamedType[]): string {
   let key = "";
-  for (const item of list) {
-    key += `${JSON.stringify(item.name)}=${entityKey(item.type)};`;
-  }
+  // Length-prefixed names cannot run into each other, whatever they contain.
+  for (const item of list) key += `${item.name.length}:${item.name}${entityKey(item.type)};`;
   return key;
 }
