@@ -13,6 +13,39 @@ import { binary, deep, diamonds, manyImports, wide } from "./workloads.ts";
 
 type Fn = (x: number) => number;
 
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect === undefined) {
+  console.warn(
+    "run with --v8-flags=--expose-gc (deno task bench does) for fair instantiate numbers",
+  );
+}
+const BATCH = 10;
+
+/**
+ * A group of two benchmarks, each timing `BATCH` calls. A full GC runs
+ * before the timed region, so neither side pays for the garbage the other
+ * left behind; the collections its own calls cause are timed.
+ */
+function paired(
+  group: string,
+  baseline: [string, () => unknown],
+  measured: [string, () => unknown],
+) {
+  for (const [[name, fn], isBaseline] of [[baseline, true], [measured, false]] as const) {
+    Deno.bench({
+      name: `${name} (×${BATCH})`,
+      group,
+      baseline: isBaseline,
+      fn(b) {
+        collect?.();
+        b.start();
+        for (let i = 0; i < BATCH; i++) fn();
+        b.end();
+      },
+    });
+  }
+}
+
 function coresOf(ir: ModuleIR) {
   const module = compileSync(binary(ir));
   const { blob, index } = moduleParts(module);
@@ -35,17 +68,10 @@ function coresOf(ir: ModuleIR) {
   if (glue()(1) !== (instantiateSync(module).exports.run as Fn)(1)) {
     throw new Error("wide: glue differs");
   }
-  Deno.bench({
-    name: "glue: wide fan-out (500 children)",
-    group: "instantiate wide",
-    baseline: true,
-    fn: () => void glue(),
-  });
-  Deno.bench({
-    name: "mlink: wide fan-out (500 children)",
-    group: "instantiate wide",
-    fn: () => void instantiateSync(module),
-  });
+  paired("instantiate wide", ["glue: wide fan-out (500 children)", glue], [
+    "mlink: wide fan-out (500 children)",
+    () => instantiateSync(module),
+  ]);
 }
 
 // --- deep: a chain of 50 nested modules -------------------------------------
@@ -66,17 +92,10 @@ function coresOf(ir: ModuleIR) {
   if (glue()(3) !== (instantiateSync(module).exports.f as Fn)(3)) {
     throw new Error("deep: glue differs");
   }
-  Deno.bench({
-    name: "glue: deep nesting (50 levels)",
-    group: "instantiate deep",
-    baseline: true,
-    fn: () => void glue(),
-  });
-  Deno.bench({
-    name: "mlink: deep nesting (50 levels)",
-    group: "instantiate deep",
-    fn: () => void instantiateSync(module),
-  });
+  paired("instantiate deep", ["glue: deep nesting (50 levels)", glue], [
+    "mlink: deep nesting (50 levels)",
+    () => instantiateSync(module),
+  ]);
 }
 
 // --- diamonds sharing memories ----------------------------------------------
@@ -100,17 +119,10 @@ function coresOf(ir: ModuleIR) {
   if (glue()(5) !== (instantiateSync(module).exports.run as Fn)(5)) {
     throw new Error("diamonds: glue differs");
   }
-  Deno.bench({
-    name: "glue: 50 diamonds sharing memories",
-    group: "instantiate diamonds",
-    baseline: true,
-    fn: () => void glue(),
-  });
-  Deno.bench({
-    name: "mlink: 50 diamonds sharing memories",
-    group: "instantiate diamonds",
-    fn: () => void instantiateSync(module),
-  });
+  paired("instantiate diamonds", ["glue: 50 diamonds sharing memories", glue], [
+    "mlink: 50 diamonds sharing memories",
+    () => instantiateSync(module),
+  ]);
 }
 
 // --- many two-level host imports --------------------------------------------
@@ -121,17 +133,10 @@ function coresOf(ir: ModuleIR) {
   for (let i = 0; i < count; i++) env[`f${i}`] = (x) => x + 1;
   const plain = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   const module = compileSync(bytes);
-  Deno.bench({
-    name: "V8: 200 two-level imports (JS API)",
-    group: "instantiate imports",
-    baseline: true,
-    fn: () => void new WebAssembly.Instance(plain, { env }),
-  });
-  Deno.bench({
-    name: "mlink: 200 two-level imports",
-    group: "instantiate imports",
-    fn: () => void instantiateSync(module, { env }),
-  });
+  paired("instantiate imports", [
+    "V8: 200 two-level imports (JS API)",
+    () => new WebAssembly.Instance(plain, { env }),
+  ], ["mlink: 200 two-level imports", () => instantiateSync(module, { env })]);
 }
 
 // --- group 2: cross-instance calls ------------------------------------------

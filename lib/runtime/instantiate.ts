@@ -62,12 +62,12 @@ export function instantiateSync(
   const site: Site = { parent: null, parts };
   // Check host values against the module type once, at the boundary; inside
   // a blob, validation has already checked every argument statically.
-  const args: Record<string, unknown> = Object.create(null);
+  const args = new Map<string, unknown>();
   const tables = compiled.types;
   for (const imp of tables.modules[compiled.modules[parts.index].type].imports) {
     const value = imports[imp.name];
     if (value === undefined) throw missingImport([imp.name], tables, imp.type, pathOf(site));
-    args[imp.name] = hostImport(value, tables, imp.type, [imp.name], pathOf(site));
+    args.set(imp.name, hostImport(value, tables, imp.type, [imp.name], pathOf(site)));
   }
   return run(parts, args, { left: max, max }, site, 0);
 }
@@ -116,9 +116,12 @@ function pathOf(site: Site | null): string[] {
   return path.reverse();
 }
 
+/** Arguments of an instantiate that passes none. */
+const NO_ARGS: ReadonlyMap<string, unknown> = new Map();
+
 function run(
   parts: ModuleParts,
-  args: Record<string, unknown>,
+  args: ReadonlyMap<string, unknown>,
   budget: Budget,
   site: Site,
   depth: number,
@@ -146,7 +149,7 @@ function run(
       case "import":
       case "alias": {
         const value = init.op === "import"
-          ? args[init.name]
+          ? args.get(init.name)
           : instanceIn(spaces[6][init.instance], site).exports[init.name];
         if (init.kind >= 5) checkLinkingValue(value, init.kind, init.name, site);
         (spaces[init.kind] ??= []).push(value);
@@ -169,8 +172,12 @@ function run(
         const target = spaces[5][init.module];
         checkLinkingValue(target, 5, `module ${init.module}`, site);
         const childParts = moduleParts(target as Module);
-        const childArgs: Record<string, unknown> = Object.create(null);
-        for (const arg of init.args) childArgs[arg.name] = spaces[arg.kind][arg.index];
+        let childArgs = NO_ARGS;
+        if (init.args.length > 0) {
+          const named = new Map<string, unknown>();
+          for (const arg of init.args) named.set(arg.name, spaces[arg.kind][arg.index]);
+          childArgs = named;
+        }
         const childSite: Site = { parent: site, parts: childParts };
         (spaces[6] ??= []).push(run(childParts, childArgs, budget, childSite, depth + 1));
         break;
@@ -188,6 +195,9 @@ function run(
       if (e instanceof WebAssembly.LinkError) throw coreLinkError(e, compiled, pathOf(site));
       throw e;
     }
+  }
+  if (blob.coreExportsOnly[index]) {
+    return new Instance(coreExports as Record<string, ExportValue>, instanceTypeRef(blob, index));
   }
   const exports: Record<string, ExportValue> = Object.create(null);
   for (const e of compiled.exports) {

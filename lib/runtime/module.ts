@@ -25,6 +25,12 @@ export interface LoadedBlob {
   readonly instanceTypes: (InstanceTypeRef | undefined)[];
   /** Module values of modules that close over nothing: one per blob is enough. */
   readonly closed: (Module | undefined)[];
+  /**
+   * Whether every export of module `i` comes from its core instance: then
+   * the core instance's exports object (already frozen, without prototype)
+   * is the instance's exports object, and nothing is copied.
+   */
+  readonly coreExportsOnly: boolean[];
 }
 
 /** Wraps a compiled blob for the runtime; no core module is compiled yet. */
@@ -35,6 +41,9 @@ export function loadBlob(compiled: CompiledBlob): LoadedBlob {
     cores: new Array(count),
     instanceTypes: new Array(count),
     closed: new Array(count),
+    coreExportsOnly: compiled.modules.map((m) =>
+      m.core !== null && m.exports.every((e) => e.local)
+    ),
   };
 }
 
