@@ -160,13 +160,7 @@ function run(
         (spaces[5] ??= []).push(upvars[init.index]);
         break;
       case "module":
-        (spaces[5] ??= []).push(
-          nestedModule(
-            blob,
-            init.module,
-            (from, i) => (from === "space" ? spaces[5][i] : upvars[i]) as Module,
-          ),
-        );
+        (spaces[5] ??= []).push(nestedModule(blob, init.module, spaces[5], upvars));
         break;
       case "instantiate": {
         const target = spaces[5][init.module];

@@ -217,18 +217,24 @@ export class Module {
 }
 
 /**
- * The module value of module `index` of a blob, closing over `capture`'s
- * picks. A module that captures nothing is the same value every time, so it
- * is made once.
+ * The module value of module `index` of a blob, created by an instance of
+ * its enclosing module, whose module index space is `space` and whose own
+ * captured modules are `upvars`. A module that captures nothing is the same
+ * value every time, so it is made once.
  */
 export function nestedModule(
   blob: LoadedBlob,
   index: number,
-  capture: (from: "space" | "upvar", index: number) => Module,
+  space: readonly unknown[] | undefined,
+  upvars: readonly Module[],
 ): Module {
-  const upvars = blob.compiled.modules[index].upvars;
-  if (upvars.length === 0) return blob.closed[index] ??= new Module(blob, index);
-  return new Module(blob, index, upvars.map((u) => capture(u.from, u.index)));
+  const wanted = blob.compiled.modules[index].upvars;
+  if (wanted.length === 0) return blob.closed[index] ??= new Module(blob, index);
+  return new Module(
+    blob,
+    index,
+    wanted.map((u) => (u.from === "space" ? space![u.index] : upvars[u.index]) as Module),
+  );
 }
 
 /** The runtime's view of a module value. */
