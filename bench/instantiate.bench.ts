@@ -13,7 +13,10 @@ import { binary, deep, diamonds, manyImports, wide } from "./workloads.ts";
 
 type Fn = (x: number) => number;
 
-const collect = (globalThis as { gc?: () => void }).gc;
+const exposedGc = (globalThis as { gc?: (options?: { type: string }) => void }).gc;
+// A minor GC: a forced major one also throws away optimized JS code, which
+// would charge mlink (JS) for a recompile that V8's own C++ never pays.
+const collect = exposedGc && (() => exposedGc({ type: "minor" }));
 if (collect === undefined) {
   console.warn(
     "run with --v8-flags=--expose-gc (deno task bench does) for fair instantiate numbers",
@@ -22,7 +25,7 @@ if (collect === undefined) {
 const BATCH = 10;
 
 /**
- * A group of two benchmarks, each timing `BATCH` calls. A full GC runs
+ * A group of two benchmarks, each timing `BATCH` calls. A minor GC runs
  * before the timed region, so neither side pays for the garbage the other
  * left behind; the collections its own calls cause are timed.
  */

@@ -12,7 +12,7 @@
 import { encode } from "../binary/encode.ts";
 import type { ExportSection, Import, ModuleIR, Section } from "../ir.ts";
 import type { EntityType, TypeTables } from "../types.ts";
-import type { TypeSlot } from "./builder.ts";
+import type { TypeSlot } from "./spaces.ts";
 
 /** What the split needs to know about a validated module. */
 export interface CoreParts {
