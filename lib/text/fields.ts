@@ -92,6 +92,13 @@ export function classify(scope: Scope, items: readonly SExpr[]): Classified {
       rest: 1,
       sugar: [],
     };
+    // An import or alias declares the item its descriptor names: `(kind $id? …)`.
+    const declareDesc = (kind: number, desc: SList) => {
+      field.kind = kind;
+      const id = desc.items[1];
+      field.id = isAtom(id, "id") ? id : undefined;
+      declare(kind, field.id);
+    };
     switch (head) {
       case "type": {
         const c = new Cursor(list, scope.file);
@@ -113,12 +120,7 @@ export function classify(scope: Scope, items: readonly SExpr[]): Classified {
         if (!twoLevel || kind === undefined || kind >= 5 || hasOuterType(desc as SList)) {
           moduleLinking = true;
         }
-        if (kind !== undefined) {
-          field.kind = kind;
-          const id = (desc as SList).items[1];
-          field.id = isAtom(id, "id") ? id : undefined;
-          declare(kind, field.id);
-        }
+        if (kind !== undefined) declareDesc(kind, desc as SList);
         break;
       }
       case "alias": {
@@ -127,12 +129,7 @@ export function classify(scope: Scope, items: readonly SExpr[]): Classified {
         const desc = list.items[list.items.length - 1];
         const h = headOf(desc);
         const kind = h === "type" ? TYPE : entityKind(h);
-        if (kind !== undefined) {
-          field.kind = kind;
-          const id = (desc as SList).items[1];
-          field.id = isAtom(id, "id") ? id : undefined;
-          declare(kind, field.id);
-        }
+        if (kind !== undefined) declareDesc(kind, desc as SList);
         break;
       }
       case "export": {
