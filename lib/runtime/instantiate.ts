@@ -64,10 +64,11 @@ export function instantiateSync(
   // a blob, validation has already checked every argument statically.
   const args = new Map<string, unknown>();
   const tables = compiled.types;
+  const path = pathOf(site);
   for (const imp of tables.modules[compiled.modules[parts.index].type].imports) {
     const value = imports[imp.name];
-    if (value === undefined) throw missingImport([imp.name], tables, imp.type, pathOf(site));
-    args.set(imp.name, hostImport(value, tables, imp.type, [imp.name], pathOf(site)));
+    if (value === undefined) throw missingImport([imp.name], tables, imp.type, path);
+    args.set(imp.name, hostImport(value, tables, imp.type, [imp.name], path));
   }
   return run(parts, args, { left: max, max }, site, 0);
 }
