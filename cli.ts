@@ -16,6 +16,7 @@ import { readInput } from "./lib/cli/input.ts";
 import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
 import { precompile, type PrecompileEntry } from "./lib/artifact/precompile.ts";
 import { writeFileAtomic } from "./lib/artifact/cache.ts";
+import { runScript } from "./lib/wast/runner.ts";
 
 interface Command {
   summary: string;
@@ -120,6 +121,41 @@ Prints each module with its imports, exports, initializers and core size;
         args.json ? JSON.stringify(tree, null, 2) : formatInspection(tree),
       );
       return 0;
+    },
+  },
+  wast: {
+    summary: "run WebAssembly scripts (.wast) through mlink",
+    usage: `mlink wast FILE… [--filter SUBSTRING] [--verbose] [--messages]
+
+Runs each script: modules go through mlink's pipeline (text → binary →
+compile → instantiate). Prints one line per failure (file:line, command,
+expected vs got), a summary per file, and finally "N passed, N failed".
+--filter runs only files whose path contains SUBSTRING; --verbose prints every
+command; --messages also checks expected error texts against our messages.
+Exits non-zero if anything failed.`,
+    strings: ["filter"],
+    booleans: ["verbose", "messages"],
+    async run(args) {
+      const files = args._.map(String).filter((f: string) =>
+        !args.filter || f.includes(String(args.filter))
+      );
+      if (files.length === 0) throw new UsageError("wast needs FILE…");
+      let passed = 0;
+      let failed = 0;
+      for (const file of files) {
+        const result = await runScript(await Deno.readTextFile(file), file, {
+          matchMessages: Boolean(args.messages),
+          onCommand(r) {
+            if (!r.ok) console.log(`${r.file}:${r.line}: ${r.command}: ${r.message}`);
+            else if (args.verbose) console.log(`${r.file}:${r.line}: ${r.command}: ok`);
+          },
+        });
+        console.log(`${file}: ${result.passed} passed, ${result.failed} failed`);
+        passed += result.passed;
+        failed += result.failed;
+      }
+      console.log(`${passed} passed, ${failed} failed`);
+      return failed > 0 ? 1 : 0;
     },
   },
   precompile: {

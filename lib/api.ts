@@ -7,7 +7,7 @@
 import { looksLikeArtifact } from "./artifact/format.ts";
 import { compileBinary } from "./compile/mod.ts";
 import { CompileError } from "./errors.ts";
-import { compileCores, compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/module.ts";
+import { compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/module.ts";
 
 /** Options of {@linkcode parseWat}. */
 export interface ParseWatOptions {
@@ -60,7 +60,7 @@ function toBytes(source: unknown): Uint8Array {
 
 /**
  * Compiles a module-linking binary, or its text format, into a `Module`.
- * Every core module is compiled by V8 here (in parallel), so instantiating
+ * Every core module is validated and compiled by V8 here, so instantiating
  * compiles nothing. Throws `CompileError` (binary) or `WatError` (text).
  *
  * @example
@@ -82,7 +82,9 @@ export async function compile(
     ? await parseWat(source, { filename: options.filename })
     : toBytes(source);
   const blob = loadBlob(compileBinary(bytes));
-  await compileCores(blob, modulePaths(blob.compiled));
+  // Synchronous on purpose: V8's asynchronous compile validates lazily the
+  // functions nothing can call yet, so an invalid module could compile.
+  compileCoresSync(blob, modulePaths(blob.compiled));
   return new Module(blob, blob.compiled.root);
 }
 

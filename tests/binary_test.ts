@@ -1020,3 +1020,10 @@ Deno.test("corruption: random byte changes give IR or a CompileError, nothing el
     }
   }
 });
+
+Deno.test("a name that is a byte-order mark stays one (TextDecoder would strip it)", () => {
+  const bom = "\ufeff";
+  const bytes = encode({ sections: [{ id: 7, exports: [{ name: bom, kind: 0, index: 0 }] }] });
+  const decoded = decode(bytes).sections[0] as { exports: { name: string }[] };
+  assertEquals(decoded.exports[0].name, bom);
+});

@@ -3,8 +3,8 @@
  * checked, and the positive case next to it where the rule has an edge.
  */
 
-import { assert, assertEquals, assertThrows } from "@std/assert";
-import { CompileError, compileSync } from "../mod.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { compile, CompileError, compileSync } from "../mod.ts";
 import { encode } from "../lib/binary/encode.ts";
 import type { ModuleIR, Section } from "../lib/ir.ts";
 import {
@@ -422,4 +422,14 @@ Deno.test("errors inside nested modules carry the path and offset", () => {
     e.message,
   );
   assert(typeof e.offset === "number" && e.offset > 8);
+});
+
+Deno.test("an invalid body in a function nothing exports is still a CompileError", async () => {
+  // memory.grow on memory 1 of a module with one memory; the function is not exported.
+  const bad = bin(types(func()), funcs(0), {
+    id: 5,
+    memories: [{ limits: { min: 0 }, shared: false, memory64: false }],
+  }, code([0x41, 0, 0x40, 1, 0x1a]));
+  await assertRejects(() => compile(bad), CompileError, "invalid core module");
+  assertThrows(() => compileSync(bad), CompileError);
 });

@@ -10,7 +10,7 @@
 import { ArtifactError } from "../errors.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** A growable byte buffer. */
 export class ArtifactWriter {

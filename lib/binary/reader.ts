@@ -9,7 +9,7 @@
 import { CompileError } from "../errors.ts";
 import { MAX_ITEMS } from "../limits.ts";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** ASCII names up to this long skip the (slow) `TextDecoder` call and are interned. */
 const SHORT_NAME = 32;

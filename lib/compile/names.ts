@@ -7,7 +7,7 @@
 
 import type { ModuleIR } from "../ir.ts";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function readU32(data: Uint8Array, at: { pos: number }): number {
   let result = 0;

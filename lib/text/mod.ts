@@ -97,7 +97,7 @@ function scriptForm(form: ModuleForm, file: SourceFile): Uint8Array | string | n
   }
   if (first.text === "binary") return out;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(out);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(out);
   } catch {
     throw file.error(first.start, "malformed UTF-8 encoding");
   }

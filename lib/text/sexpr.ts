@@ -91,7 +91,7 @@ export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
   return top;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * The value of a string atom as a name: its bytes decoded as UTF-8.

@@ -1,0 +1,31 @@
+/**
+ * The `spectest` host module of the spec interpreter, as a real wasm module
+ * compiled through mlink, so that its functions have exact types and a
+ * wrongly typed import of them is unlinkable, as in the reference.
+ *
+ * @module
+ */
+
+import { compile } from "../api.ts";
+import type { Instance } from "../runtime/instance.ts";
+import { instantiateSync } from "../runtime/instantiate.ts";
+
+const SPECTEST = `(module
+  (global (export "global_i32") i32 (i32.const 666))
+  (global (export "global_i64") i64 (i64.const 666))
+  (global (export "global_f32") f32 (f32.const 666.6))
+  (global (export "global_f64") f64 (f64.const 666.6))
+  (table (export "table") 10 20 funcref)
+  (memory (export "memory") 1 2)
+  (func (export "print"))
+  (func (export "print_i32") (param i32))
+  (func (export "print_i64") (param i64))
+  (func (export "print_f32") (param f32))
+  (func (export "print_f64") (param f64))
+  (func (export "print_i32_f32") (param i32 f32))
+  (func (export "print_f64_f64") (param f64 f64)))`;
+
+/** A fresh `spectest` instance (each script gets its own table and memory). */
+export async function spectest(): Promise<Instance> {
+  return instantiateSync(await compile(SPECTEST, { filename: "spectest.wat" }));
+}

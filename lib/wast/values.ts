@@ -1,0 +1,83 @@
+/**
+ * Script values that cross the JS boundary exactly: integers and
+ * references. (Floats and vectors go through a checker module instead:
+ * JS numbers cannot carry NaN payloads, and v128 cannot cross at all.)
+ *
+ * @module
+ */
+
+import type { SExpr, SList } from "../text/sexpr.ts";
+
+/** A host value standing for `ref.extern N`, the same object for the same N within a script. */
+export class ExternRef {
+  /** Makes the reference for `n`. */
+  constructor(readonly n: number) {}
+}
+
+/** The head keyword of a list, e.g. `i32.const`. */
+export function headOf(e: SExpr | undefined): string | undefined {
+  return e?.type === "list" && e.items[0]?.type === "atom" ? e.items[0].text : undefined;
+}
+
+/** The value type a constant or pattern `(t.const …)` / `(ref.… …)` is about. */
+export function typeOfConst(e: SList): string {
+  const head = headOf(e) ?? "";
+  if (head.startsWith("ref.")) {
+    return head === "ref.extern" || (head === "ref.null" && atomText(e.items[1]) === "extern")
+      ? "externref"
+      : "funcref";
+  }
+  return head.split(".")[0];
+}
+
+function atomText(e: SExpr | undefined): string {
+  return e?.type === "atom" ? e.text : "";
+}
+
+/** An integer literal as a BigInt (underscores, hex and signs allowed). */
+export function parseInteger(text: string): bigint {
+  const negative = text.startsWith("-");
+  const body = text.replace(/^[+-]/, "").replaceAll("_", "");
+  const value = BigInt(body);
+  return negative ? -value : value;
+}
+
+/** Turns an integer or reference constant into the JS value a call takes. */
+export function jsValue(e: SList, externs: Map<number, ExternRef>): unknown {
+  const head = headOf(e);
+  const arg = atomText(e.items[1]);
+  switch (head) {
+    case "i32.const":
+      return Number(BigInt.asIntN(32, parseInteger(arg)));
+    case "i64.const":
+      return BigInt.asIntN(64, parseInteger(arg));
+    case "ref.null":
+      return null;
+    case "ref.extern": {
+      const n = Number(arg);
+      let ref = externs.get(n);
+      if (ref === undefined) externs.set(n, ref = new ExternRef(n));
+      return ref;
+    }
+    default:
+      throw new Error(`cannot pass ${head} from JS`);
+  }
+}
+
+/** Whether a JS result matches an expected integer or reference pattern; the reason if not. */
+export function matchJs(got: unknown, expected: SList, externs: Map<number, ExternRef>): boolean {
+  const head = headOf(expected);
+  if (head === "ref.func") return typeof got === "function";
+  if (head === "ref.extern" && expected.items.length === 1) return got !== null;
+  const want = jsValue(expected, externs);
+  return Object.is(got, want);
+}
+
+/** A value for messages. */
+export function show(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (value instanceof ExternRef) return `ref.extern ${value.n}`;
+  if (value === null) return "ref.null";
+  if (typeof value === "function") return "ref.func";
+  return String(value);
+}
