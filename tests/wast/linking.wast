@@ -104,3 +104,72 @@
 (assert_unlinkable
   (module (import "provider" (instance (export "z" (func)))))
   "missing export \"z\"")
+
+;; Outer type aliases, and instance and module exports.
+(module
+  (type $t (func (param i32) (result i32)))
+  (module $inc
+    (alias outer 0 $t (type $u))
+    (func (export "inc") (type $u) local.get 0 i32.const 1 i32.add))
+  (module $holder
+    (module $inner (func (export "two") (result i32) i32.const 2))
+    (instance (export "i") (instantiate $inner))
+    (export "m" (module $inner)))
+  (instance $h (instantiate $holder))
+  (instance $again (instantiate (module $h "m")))
+  (instance $incs (instantiate $inc))
+  (func (export "four") (result i32)
+    call (func $h "i" "two")
+    call (func $again "two")
+    i32.add)
+  (func (export "inc") (param i32) (result i32) local.get 0 call (func $incs "inc")))
+(assert_return (invoke "four") (i32.const 4))
+(assert_return (invoke "inc" (i32.const 41)) (i32.const 42))
+
+;; Extra instantiate arguments are ignored; start functions run children first.
+(module $cell
+  (global (export "g") (mut i32) (i32.const 0))
+  (func (export "get") (result i32) global.get 0))
+(module
+  (import "cell" "g" (global $log (mut i32)))
+  (module $child
+    (import "g" (global (mut i32)))
+    (func $s global.get 0 i32.const 10 i32.mul i32.const 1 i32.add global.set 0)
+    (start $s))
+  (instance (instantiate $child (import "g" (global $log)) (import "unused" (global $log))))
+  (instance (instantiate $child (import "g" (global $log)))))
+(assert_return (invoke $cell "get") (i32.const 11))
+
+(assert_invalid
+  (module
+    (import "spectest" "global_i32" (global $g i32))
+    (module $c (import "f" (func)))
+    (instance (instantiate $c (import "f" (global $g)))))
+  "argument \"f\": expected func, got global")
+(assert_invalid
+  (module
+    (import "f" (func $f))
+    (module $c (import "f" (func)))
+    (instance (instantiate $c (import "f" (func $f)) (import "f" (func $f)))))
+  "duplicate argument name \"f\"")
+(assert_invalid
+  (module
+    (module $c (import "m" (module (export "x" (func)))))
+    (module $d)
+    (instance (instantiate $c (import "m" (module $d)))))
+  "missing export \"x\"")
+(assert_invalid
+  (module
+    (module $c (import "m" (module)))
+    (module $d (import "needs" (func)))
+    (instance (instantiate $c (import "m" (module $d)))))
+  "module imports \"needs\", which the expected module type does not provide")
+(assert_unlinkable
+  (module (import "factory" "make" (module (export "closure" (module (export "f" (func (result i64))))))))
+  "incompatible import type for `factory`")
+(assert_invalid
+  (module
+    (module $c (import "f" (func)))
+    (instance (instantiate $c (import "f" (func $local))))
+    (func $local))
+  "local definitions come later in binary order")
