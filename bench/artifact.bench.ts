@@ -14,13 +14,13 @@
  * Group 5 — serialize and deserialize throughput at three sizes.
  */
 
-import { compileSync, instantiateSync, loadArtifact, Module } from "../mod.ts";
+import { compile, compileSync, instantiateSync, loadArtifact, Module, parseWat } from "../mod.ts";
 import { readArtifact } from "../lib/artifact/read.ts";
 import { writeArtifact } from "../lib/artifact/write.ts";
 import { checksum } from "../lib/artifact/checksum.ts";
 import { HEADER_SIZE } from "../lib/artifact/format.ts";
 import type { CompiledModule } from "../lib/compiled.ts";
-import { binary, SIZES, sizesToRun, wide } from "./workloads.ts";
+import { binary, quickMode, SIZES, sizesToRun, wide, wideText } from "./workloads.ts";
 
 type Fn = (x: number) => number;
 
@@ -151,5 +151,36 @@ for (const size of sizesToRun()) {
     name: `deserialize ${size} (${mb} MB artifact)`,
     group: `deserialize ${size}`,
     fn: () => void Module.deserialize(artifact),
+  });
+}
+
+// --- loading paths: artifact vs compiling from binary and from text ---------
+// One large generated program (the wide shape, 1 MB of code; 10 MB outside
+// quick mode) reached three ways. V8 caches compiled core modules by their
+// bytes within the process, and all three hand V8 the same core bytes, so
+// after the first iteration each pays a cache lookup, not V8's compile:
+// what differs is mlink's own work — parsing text (wabt included),
+// decoding/validating/splitting, or reading an artifact.
+{
+  const size = quickMode() ? "1MB" : "10MB";
+  const text = wideText(200, SIZES[size] / 4);
+  const bytes = await parseWat(text);
+  const artifact = (await compile(bytes)).serialize();
+  const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+  Deno.bench({
+    name: `compile from binary (${kb(bytes.length)})`,
+    group: "load paths",
+    baseline: true,
+    fn: async () => void await compile(bytes),
+  });
+  Deno.bench({
+    name: `compile from text (${kb(text.length)})`,
+    group: "load paths",
+    fn: async () => void await compile(text),
+  });
+  Deno.bench({
+    name: `load artifact (${kb(artifact.length)})`,
+    group: "load paths",
+    fn: async () => void await loadArtifact(artifact),
   });
 }

@@ -10,7 +10,7 @@
 import { compileBinary } from "../lib/compile/mod.ts";
 import { decode } from "../lib/binary/decode.ts";
 import { parseWat } from "../mod.ts";
-import { binary, coreOnlyText, SIZES, sizesToRun, wide, wideText } from "./workloads.ts";
+import { binary, coreOnlyText, quickMode, SIZES, sizesToRun, wide, wideText } from "./workloads.ts";
 
 for (const size of sizesToRun()) {
   const bytes = binary(wide(500, SIZES[size]));
@@ -38,13 +38,25 @@ for (const size of sizesToRun()) {
     reference_types: true,
     simd: true,
   };
-  for (const size of sizesToRun()) {
-    const text = wideText(200, SIZES[size] / 4);
-    const core = coreOnlyText(200, SIZES[size] / 4);
+  // Small, 1 MB and 10 MB of code as text; in full mode also the 5 MB text
+  // file of the text issue: 300 nested modules, about 20,000 functions.
+  const cases: [string, string, string][] = sizesToRun().map((size) => [
+    `text ${size}`,
+    wideText(200, SIZES[size] / 4),
+    coreOnlyText(200, SIZES[size] / 4),
+  ]);
+  if (!quickMode()) {
+    cases.push([
+      "text 5 MB file",
+      wideText(300, 5_000_000, 250),
+      coreOnlyText(300, 5_000_000, 250),
+    ]);
+  }
+  for (const [group, text, core] of cases) {
     const kb = (text.length / 1024).toFixed(0);
     Deno.bench({
       name: `wabt parseWat, core-only (${(core.length / 1024).toFixed(0)} KB)`,
-      group: `text ${size}`,
+      group,
       baseline: true,
       fn() {
         const m = wabt.parseWat("core.wat", core, features);
@@ -54,7 +66,7 @@ for (const size of sizesToRun()) {
     });
     Deno.bench({
       name: `mlink parseWat, module-linking (${kb} KB)`,
-      group: `text ${size}`,
+      group,
       fn: async () => void await parseWat(text),
     });
   }

@@ -267,9 +267,14 @@ export function binary(ir: ModuleIR): Uint8Array {
 }
 
 /** Function bodies as text for the wide shape: `children` × `perChild` bodies totalling about `textBytes`. */
-function textBodies(children: number, textBytes: number, seed: number): string[][] {
+function textBodies(
+  children: number,
+  textBytes: number,
+  seed: number,
+  funcBytes: number,
+): string[][] {
   const random = prng(seed);
-  const perChild = Math.max(1, Math.floor(textBytes / children / 2000));
+  const perChild = Math.max(1, Math.floor(textBytes / children / funcBytes));
   const lines = Math.max(1, Math.floor(textBytes / children / perChild / 28));
   return Array.from({ length: children }, () =>
     Array.from({ length: perChild }, () => {
@@ -285,10 +290,11 @@ function textBodies(children: number, textBytes: number, seed: number): string[]
 
 /**
  * The wide shape as module-linking text of about `textBytes`: `children`
- * nested modules, each instantiated, their `f0` called from `run`.
+ * nested modules of functions of about `funcBytes` of text each, each
+ * module instantiated, their `f0` called from `run`.
  */
-export function wideText(children: number, textBytes: number, seed = 4): string {
-  const bodies = textBodies(children, textBytes, seed);
+export function wideText(children: number, textBytes: number, funcBytes = 2000, seed = 4): string {
+  const bodies = textBodies(children, textBytes, seed, funcBytes);
   let out = "(module $wide\n";
   bodies.forEach((funcs, c) => {
     out += `  (module $c${c}\n`;
@@ -304,8 +310,13 @@ export function wideText(children: number, textBytes: number, seed = 4): string 
 }
 
 /** The functions of {@linkcode wideText} as one core module: what wabt alone parses. */
-export function coreOnlyText(children: number, textBytes: number, seed = 4): string {
-  const bodies = textBodies(children, textBytes, seed);
+export function coreOnlyText(
+  children: number,
+  textBytes: number,
+  funcBytes = 2000,
+  seed = 4,
+): string {
+  const bodies = textBodies(children, textBytes, seed, funcBytes);
   let out = "(module\n";
   bodies.forEach((funcs, c) =>
     funcs.forEach((b, f) => out += `  (func $c${c}_f${f} (param i32) (result i32)\n${b}  )\n`)

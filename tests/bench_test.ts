@@ -1,0 +1,35 @@
+/**
+ * The benchmarks run (quick mode) without failing: each group checks its
+ * workload against its baseline before timing, so a broken hot path or
+ * glue fails here too. Timings themselves are not asserted.
+ */
+
+import { assert } from "@std/assert";
+
+Deno.test("deno task bench:quick runs every group", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["bench", "-A", "--v8-flags=--expose-gc", new URL("../bench/", import.meta.url).pathname],
+    env: { MLINK_BENCH_QUICK: "1", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert(out.success, new TextDecoder().decode(out.stderr) + stdout);
+  for (
+    const group of [
+      "cold start",
+      "load paths",
+      "serialize small",
+      "deserialize small",
+      "compile binary small",
+      "text small",
+      "instantiate wide",
+      "instantiate deep",
+      "instantiate diamonds",
+      "instantiate imports",
+      "cross-instance calls",
+    ]
+  ) {
+    assert(stdout.includes(`group ${group}`), `group ${group} did not run`);
+  }
+});
