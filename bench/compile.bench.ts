@@ -48,8 +48,8 @@ for (const size of sizesToRun()) {
   if (!quickMode()) {
     cases.push([
       "text 5 MB file",
-      wideText(300, 5_000_000, 250),
-      coreOnlyText(300, 5_000_000, 250),
+      wideText(300, 3_400_000, 170),
+      coreOnlyText(300, 3_400_000, 170),
     ]);
   }
   for (const [group, text, core] of cases) {
