@@ -10,9 +10,11 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { compile, instantiate, Module, parseWat } from "./mod.ts";
-import { formatResult, invokeExport } from "./lib/cli/invoke.ts";
-import { readInput } from "./lib/cli/input.ts";
+import { compile, parseWat } from "./mod.ts";
+import { InputError, loadModule } from "./lib/cli/input.ts";
+import { directoryOf, fileReader } from "./lib/file_reader.ts";
+import { parseRunArgs, runProgram } from "./lib/cli/run.ts";
+import { UsageError } from "./lib/cli/usage.ts";
 import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
 import { precompile, type PrecompileEntry } from "./lib/artifact/precompile.ts";
 import { writeFileAtomic } from "./lib/artifact/cache.ts";
@@ -23,49 +25,39 @@ interface Command {
   usage: string;
   strings?: string[];
   booleans?: string[];
-  run(args: ReturnType<typeof parseArgs>): Promise<number>;
-}
-
-const decoder = new TextDecoder();
-
-async function loadModule(path: string) {
-  const input = await readInput(path);
-  switch (input.kind) {
-    case "binary":
-      return await compile(input.bytes);
-    case "text":
-      return await compile(decoder.decode(input.bytes), { filename: path });
-    case "artifact":
-      return Module.deserialize(input.bytes, path);
-  }
+  run?(args: ReturnType<typeof parseArgs>): Promise<number>;
+  /** Commands that read their own arguments (`run` passes words after FILE on as they are). */
+  runRaw?(argv: string[]): Promise<number>;
 }
 
 const commands: Record<string, Command> = {
   run: {
-    summary: "instantiate a module (binary or text) and optionally call an export",
-    usage: `mlink run FILE [--invoke NAME [ARGS…]]
+    summary: "run a WASI command, or instantiate a module and call an export",
+    usage: `mlink run [OPTIONS] FILE [ARGS…]
 
-Compiles FILE (a module-linking binary or text, detected by content),
-instantiates it with no imports (start functions run), and with --invoke
-calls export NAME with ARGS read by its parameter types (i32, i64, f32, f64),
-printing the result. Without --invoke, lists the instance's exports.`,
-    strings: ["invoke"],
-    async run(args) {
-      const [file, ...rest] = args._.map(String);
-      if (file === undefined) throw new UsageError("run needs a FILE");
-      const module = await loadModule(file);
-      const instance = await instantiate(module);
-      if (args.invoke === undefined) {
-        for (const e of module.exports()) {
-          console.log(`${e.kind} ${JSON.stringify(e.name)}: ${e.type}`);
-        }
-        return 0;
-      }
-      console.log(
-        formatResult(invokeExport(module, instance, String(args.invoke), rest)),
-      );
-      return 0;
-    },
+FILE is a module-linking binary, text or artifact (detected by content).
+A module that exports _start is a WASI command: it runs with ARGS as its
+arguments (argv[0] is FILE's base name) and wasi_snapshot_preview1 provided,
+and mlink exits with its exit code (134 after a trap, whose message goes to
+stderr). A reactor's _initialize is called right after instantiation.
+Without _start, the module is instantiated and its exports are listed, or
+with --invoke one export is called with ARGS read by its parameter types.
+
+Options (before FILE):
+  --dir HOST[::GUEST]   preopen directory HOST, seen by the program as GUEST
+                        (default: HOST); repeatable
+  --env NAME=VALUE      set an environment variable of the program; repeatable
+  --preload NAME=FILE   satisfy the top-level import NAME with an instance of
+                        FILE (with WASI; a reactor is initialized), or with
+                        FILE's module itself where NAME is a module import
+  --invoke NAME         call export NAME with ARGS (i32, i64, f32, f64) and
+                        print the result
+  --                    end of options
+
+Examples:
+  mlink run --dir data::/data --env K=V prog.wasm /data/in.txt
+  mlink run --invoke add math.wat 1 2`,
+    runRaw: async (argv) => await runProgram(parseRunArgs(argv)),
   },
   parse: {
     summary: "convert module-linking text to a binary",
@@ -80,7 +72,10 @@ Parses module-linking text and writes the module-linking binary.`,
         throw new UsageError("parse needs FILE and -o OUT");
       }
       const text = await Deno.readTextFile(file);
-      const bytes = await parseWat(text, { filename: file });
+      const bytes = await parseWat(text, {
+        filename: file,
+        readFile: fileReader(directoryOf(file)),
+      });
       await writeFileAtomic(out, bytes);
       console.log(`wrote ${out} (${bytes.length} bytes)`);
       return 0;
@@ -189,9 +184,6 @@ writes DIR/manifest.json (source → key). Files are written atomically.`,
   },
 };
 
-/** Wrong command-line usage: printed with the command's usage text. */
-class UsageError extends Error {}
-
 /** A progress line that redraws itself on a terminal and prints plain lines otherwise. */
 function progressReporter(): (
   done: number,
@@ -248,25 +240,30 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  // Words after `--invoke NAME` are the call's arguments, even when they
-  // look like flags (`-1`).
-  const cut = rest.indexOf("--invoke");
-  const tail = cut >= 0 ? rest.slice(cut + 2) : [];
-  const args = parseArgs(cut >= 0 ? rest.slice(0, cut + 2) : rest, {
-    string: command.strings ?? [],
-    boolean: ["help", ...(command.booleans ?? [])],
-  });
-  args._.push(...tail);
-  if (args.help) {
+  if (command.runRaw !== undefined && (rest[0] === "--help" || rest[0] === "-h")) {
+    console.log(command.usage);
+    return 0;
+  }
+  const args = command.runRaw === undefined
+    ? parseArgs(rest, {
+      string: command.strings ?? [],
+      boolean: ["help", ...(command.booleans ?? [])],
+    })
+    : undefined;
+  if (args?.help) {
     console.log(command.usage);
     return 0;
   }
   try {
-    return await command.run(args);
+    return args === undefined ? await command.runRaw!(rest) : await command.run!(args);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`error: ${e.message}\n\n${command.usage}`);
       return 2;
+    }
+    if (e instanceof InputError) {
+      console.error(`error: ${e.message}`);
+      return 1;
     }
     const error = e as Error;
     console.error(

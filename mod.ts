@@ -38,3 +38,17 @@ export { ArtifactError, CompileError, LinkError, WatError } from "./lib/errors.t
 export { deserialize, loadArtifact } from "./lib/loader.ts";
 export { loadCached, type LoadCachedOptions } from "./lib/cached.ts";
 export { cacheKey } from "./lib/artifact/cache.ts";
+export { Caller, withCaller } from "./lib/runtime/caller.ts";
+export {
+  initializeReactor,
+  nodeWasi,
+  runCommand,
+  runWasi,
+  type RunWasiOptions,
+  WASI_MODULE,
+  type WasiBackend,
+  type WasiConfig,
+  WasiExit,
+  wasiImports,
+} from "./lib/wasi.ts";
+export { directoryOf, fileReader } from "./lib/file_reader.ts";

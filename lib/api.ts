@@ -13,6 +13,8 @@ import { compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/modul
 export interface ParseWatOptions {
   /** File name used in errors (`input.wat` by default). */
   filename?: string;
+  /** Reads the files of nested `(module $m (file "m.wasm"))` forms; see `lib/file_reader.ts`. */
+  readFile?: (path: string) => Uint8Array | Promise<Uint8Array>;
 }
 
 /**
@@ -36,6 +38,8 @@ export async function parseWat(text: string, options: ParseWatOptions = {}): Pro
 export interface CompileOptions {
   /** File name used in text errors (`input.wat` by default). */
   filename?: string;
+  /** Reads the files of nested `(module $m (file "m.wasm"))` forms in text; see `lib/file_reader.ts`. */
+  readFile?: (path: string) => Uint8Array | Promise<Uint8Array>;
 }
 
 function toBytes(source: unknown): Uint8Array {
@@ -79,7 +83,7 @@ export async function compile(
   options: CompileOptions = {},
 ): Promise<Module> {
   const bytes = typeof source === "string"
-    ? await parseWat(source, { filename: options.filename })
+    ? await parseWat(source, { filename: options.filename, readFile: options.readFile })
     : toBytes(source);
   const blob = loadBlob(compileBinary(bytes));
   // Synchronous on purpose: V8's asynchronous compile validates lazily the

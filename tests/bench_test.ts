@@ -28,6 +28,7 @@ Deno.test("deno task bench:quick runs every group", async () => {
       "instantiate diamonds",
       "instantiate imports",
       "cross-instance calls",
+      "WASI fd_write",
     ]
   ) {
     assert(stdout.includes(`group ${group}`), `group ${group} did not run`);

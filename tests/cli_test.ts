@@ -19,7 +19,7 @@ async function mlink(...args: string[]): Promise<{ code: number; stdout: string;
 }
 
 Deno.test("run: the bundled example prints main's result", async () => {
-  const r = await mlink("run", example, "--invoke", "main");
+  const r = await mlink("run", "--invoke", "main", example);
   assertEquals(r.stderr, "");
   assertEquals(r.code, 0);
   assertEquals(r.stdout.trim(), "42");
@@ -38,15 +38,15 @@ Deno.test("run: a binary with negative arguments, and errors exit non-zero", asy
         code([0x20, 0, 0x20, 1, 0x6b]),
       ),
     );
-    const ok = await mlink("run", `${dir}/sub.bin`, "--invoke", "sub", "-1", "5");
+    const ok = await mlink("run", "--invoke", "sub", `${dir}/sub.bin`, "-1", "5");
     assertEquals(ok.stdout.trim(), "-6");
-    const arity = await mlink("run", `${dir}/sub.bin`, "--invoke", "sub", "1");
+    const arity = await mlink("run", "--invoke", "sub", `${dir}/sub.bin`, "1");
     assertEquals(arity.code, 1);
     assert(
       arity.stderr.includes("sub takes 2 argument(s) (func (param i32 i32) (result i32)), got 1"),
       arity.stderr,
     );
-    const missing = await mlink("run", `${dir}/sub.bin`, "--invoke", "nope");
+    const missing = await mlink("run", "--invoke", "nope", `${dir}/sub.bin`);
     assert(missing.stderr.includes('no export "nope"; exported functions: sub'), missing.stderr);
     await Deno.writeFile(`${dir}/bad.wasm`, new Uint8Array([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]));
     const bad = await mlink("run", `${dir}/bad.wasm`);
@@ -62,7 +62,7 @@ Deno.test("compile writes an artifact that run and inspect accept", async () => 
   try {
     const c = await mlink("compile", example, "-o", `${dir}/hello.mlk`);
     assertEquals(c.code, 0, c.stderr);
-    const r = await mlink("run", `${dir}/hello.mlk`, "--invoke", "main");
+    const r = await mlink("run", "--invoke", "main", `${dir}/hello.mlk`);
     assertEquals(r.stdout.trim(), "42");
     const text = await mlink("inspect", `${dir}/hello.mlk`);
     assert(text.stdout.includes("module $counter"), text.stdout);

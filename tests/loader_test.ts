@@ -4,14 +4,15 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { compileSync } from "../mod.ts";
+import { compile, compileSync } from "../mod.ts";
 import { bin, code, ex, exports, func, funcs, I32, i32c, types } from "./helpers/build.ts";
 
 const root = new URL("../", import.meta.url);
 
-Deno.test("lib/loader.ts pulls in no compiler, text front-end, encoder or wabt", async () => {
+/** The module specifiers of `entry`'s import graph, and its npm packages. */
+async function graphOf(entry: string): Promise<{ specifiers: string[]; packages: string[] }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("lib/loader.ts", root).pathname],
+    args: ["info", "--json", new URL(entry, root).pathname],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -20,26 +21,50 @@ Deno.test("lib/loader.ts pulls in no compiler, text front-end, encoder or wabt",
     modules: { specifier: string }[];
     packages?: Record<string, string>;
   };
-  const specifiers = info.modules.map((m) => m.specifier);
-  assert(specifiers.some((s) => s.endsWith("/lib/runtime/instantiate.ts")), "the graph was read");
-  const banned = specifiers.filter((s) =>
+  return {
+    specifiers: info.modules.map((m) => m.specifier),
+    packages: Object.keys(info.packages ?? {}),
+  };
+}
+
+/** What no deploy entry point may pull in. */
+function heavy(specifiers: readonly string[]): string[] {
+  return specifiers.filter((s) =>
     /\/lib\/(text|compile)\//.test(s) || s.endsWith("/lib/binary/encode.ts") ||
     s.endsWith("/lib/api.ts") || s.includes("wabt")
   );
-  assertEquals(banned, []);
-  assertEquals(Object.keys(info.packages ?? {}).filter((p) => p.includes("wabt")), []);
+}
+
+Deno.test("lib/loader.ts pulls in no compiler, text front-end, encoder or wabt", async () => {
+  const { specifiers, packages } = await graphOf("lib/loader.ts");
+  assert(specifiers.some((s) => s.endsWith("/lib/runtime/instantiate.ts")), "the graph was read");
+  assertEquals(heavy(specifiers), []);
+  assertEquals(packages.filter((p) => p.includes("wabt")), []);
 });
 
-Deno.test("importing lib/loader.ts does no work", async () => {
-  // A fresh process with no permissions at all only imports the loader: any
-  // file, network or environment access at import time would be denied and
-  // fail it, and nothing may be printed.
+Deno.test("lib/wasi.ts adds only its own files to the loader's graph", async () => {
+  const loader = new Set((await graphOf("lib/loader.ts")).specifiers);
+  const { specifiers, packages } = await graphOf("lib/wasi.ts");
+  assert(specifiers.some((s) => s.endsWith("/lib/wasi/run.ts")), "the graph was read");
+  const extra = specifiers.filter((s) => !loader.has(s) && !/\/lib\/wasi(\.ts|\/)/.test(s));
+  // Deno's built-in node:wasi, imported on first use: nothing to download.
+  assertEquals(extra.sort(), ["node:process", "node:wasi"]);
+  assertEquals(heavy(specifiers), []);
+  assertEquals(packages, []);
+});
+
+Deno.test("importing lib/loader.ts or lib/wasi.ts does no work", async () => {
+  // A fresh process with no permissions at all only imports the entries:
+  // any file, network or environment access at import time would be denied
+  // and fail it, and nothing may be printed.
   const dir = await Deno.makeTempDir();
   try {
     const script = `${dir}/import-only.ts`;
     await Deno.writeTextFile(
       script,
-      `await import(${JSON.stringify(new URL("lib/loader.ts", root).href)});\n`,
+      ["lib/loader.ts", "lib/wasi.ts"].map((entry) =>
+        `await import(${JSON.stringify(new URL(entry, root).href)});\n`
+      ).join(""),
     );
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-prompt", "--no-config", script],
@@ -103,6 +128,51 @@ console.log((loaded.exports.f as () => number)(), (compiled.exports.g as () => n
     const stderr = new TextDecoder().decode(out.stderr);
     assert(out.success, stderr);
     assertEquals(new TextDecoder().decode(out.stdout).trim(), "42 5");
+  } finally {
+    await served.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a deploy runs a WASI command from an artifact with the loader and lib/wasi.ts by URL", async () => {
+  const module = await compile(`(module
+    (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 0) "\\10\\00\\00\\00\\03\\00\\00\\00") (data (i32.const 16) "ok\\n")
+    (func (export "_start")
+      (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (call $exit (i32.const 5))))`);
+  const dir = await Deno.makeTempDir();
+  const served = serveRepository();
+  try {
+    await Deno.writeFile(`${dir}/app.mlk`, module.serialize());
+    const host = new URL(served.url).host;
+    await Deno.writeTextFile(
+      `${dir}/main.ts`,
+      `import { loadArtifact } from "${served.url}/lib/loader.ts";
+import { runWasi } from "${served.url}/lib/wasi.ts";
+const module = await loadArtifact(await Deno.readFile("${dir}/app.mlk"));
+Deno.exit(await runWasi(module, { args: ["app"] }));
+`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-config",
+        "--no-lock",
+        `--allow-import=${host}`,
+        `--allow-read=${dir}`,
+        `${dir}/main.ts`,
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).split("\n");
+    assertEquals(stderr.filter((line) => line !== "" && !line.includes("Download")), []);
+    assertEquals(new TextDecoder().decode(out.stdout), "ok\n");
+    assertEquals(out.code, 5);
   } finally {
     await served.close();
     await Deno.remove(dir, { recursive: true });

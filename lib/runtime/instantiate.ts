@@ -11,6 +11,7 @@ import type { CompiledModule } from "../compiled.ts";
 import { LinkError } from "../errors.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
 import { type ExportValue, Instance } from "./instance.ts";
+import { bindCallerImports, callersInUse } from "./caller.ts";
 import { hostImport, type Imports, missingImport } from "./linker.ts";
 import {
   coreModuleOf,
@@ -117,6 +118,12 @@ function pathOf(site: Site | null): string[] {
   return path.reverse();
 }
 
+/** Names a module for messages: its path, or "the top-level module". */
+function describeSite(site: Site): string {
+  const path = pathOf(site);
+  return path.length > 0 ? path.join(" > ") : "the top-level module";
+}
+
 /** Arguments of an instantiate that passes none. */
 const NO_ARGS: ReadonlyMap<string, unknown> = new Map();
 
@@ -184,8 +191,10 @@ function run(
     ? null
     : blob.cores[index] ?? coreModuleOf(blob, index, pathOf(site));
   if (core !== null) {
+    const caller = callersInUse() ? bindCallerImports(coreValues, () => describeSite(site)) : null;
     try {
       coreExports = new WebAssembly.Instance(core, { "": coreValues as never }).exports;
+      caller?.attach(coreExports);
     } catch (e) {
       if (e instanceof WebAssembly.LinkError) throw coreLinkError(e, compiled, pathOf(site));
       throw e;

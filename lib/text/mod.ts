@@ -17,13 +17,15 @@
 
 import { encode } from "../binary/encode.ts";
 import { lowerModule, type ModuleForm, moduleFormOf } from "./resolve.ts";
-import { readSExprs, type SExpr, type SList, SourceFile } from "./sexpr.ts";
+import { readSExprs, type SExpr, type SList, SourceFile, stringBytes } from "./sexpr.ts";
+import { type FileReader, readFiles } from "./embed.ts";
 import { headOf, isAtom } from "./syntax.ts";
 import { isCoreDefinition } from "./fields.ts";
 import { loadCoreCompiler } from "./wabt.ts";
 
 export { readSExprs, SourceFile, stringValue } from "./sexpr.ts";
 export type { SAtom, SExpr, SList } from "./sexpr.ts";
+export type { FileReader } from "./embed.ts";
 
 /** Options of {@linkcode parseWat}. */
 export interface ParseWatOptions {
@@ -34,12 +36,21 @@ export interface ParseWatOptions {
    * only it is parsed, and positions refer to the whole text.
    */
   module?: SList;
+  /**
+   * Reads the files that nested modules written `(module $m (file "m.wasm"))`
+   * name, given the path as written. Relative paths are the reader's to
+   * resolve, usually against the text file's directory: `fileReader` in
+   * `lib/file_reader.ts` does so for Deno. Without it, `(file …)` is an error.
+   */
+  readFile?: FileReader;
 }
 
 /**
  * Parses a text holding one module — `(module …)`, or bare module fields
  * as in core wat — into a module-linking binary. `(module binary "…")` and
- * `(module quote "…")` forms are accepted too.
+ * `(module quote "…")` forms are accepted too, and nested modules may be
+ * given as binaries: `(module $m binary "…")` or `(module $m (file "m.wasm"))`
+ * (see `docs/text-format.md`).
  *
  * @throws {WatError} for every error in the text, with `file:line:col`;
  * errors in core code come from wabt, mapped to the original position.
@@ -67,10 +78,13 @@ export async function parseWat(text: string, options: ParseWatOptions = {}): Pro
   }
   const special = scriptForm(form, file);
   if (special instanceof Uint8Array) return special;
-  if (typeof special === "string") return parseWat(special, { filename });
+  if (typeof special === "string") {
+    return parseWat(special, { filename, readFile: options.readFile });
+  }
+  const files = await readFiles(form.fields, file, options.readFile);
   const compile = hasCoreDefinitions(form.fields) ? await loadCoreCompiler() : undefined;
   try {
-    return encode(lowerModule(form, { file, compile }).ir);
+    return encode(lowerModule(form, { file, compile, files }).ir);
   } catch (e) {
     // Nesting is bounded where it recurses, but bounds cannot know the stack size.
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
@@ -89,12 +103,7 @@ function scriptForm(form: ModuleForm, file: SourceFile): Uint8Array | string | n
     return s;
   });
   // Both forms concatenate their strings' bytes, as the reference interpreter does.
-  const out = new Uint8Array(strings.reduce((n, s) => n + s.bytes!.length, 0));
-  let at = 0;
-  for (const s of strings) {
-    out.set(s.bytes!, at);
-    at += s.bytes!.length;
-  }
+  const out = stringBytes(strings);
   if (first.text === "binary") return out;
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(out);

@@ -26,6 +26,7 @@ import type {
 import { MAX_NESTING_DEPTH } from "../limits.ts";
 import { compileCore, compileCoreOnly, type CoreOutput, nameSection } from "./core.ts";
 import { entityKind, kindOf } from "./desc.ts";
+import { embeddedBody, lowerEmbedded, type ReadFiles } from "./embed.ts";
 import { classify, type Field } from "./fields.ts";
 import {
   aliasField,
@@ -62,6 +63,8 @@ export interface LowerContext {
   file: SourceFile;
   /** The core compiler; needed only when some module has core definitions. */
   compile?: CoreCompiler;
+  /** Files read for nested `(module (file …))` forms, by the offset of their path. */
+  files?: ReadFiles;
 }
 
 /** A lowered module and its type, as its parent sees it. */
@@ -121,8 +124,10 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
         instanceField(scope, f, exports);
         break;
       case "module":
-        moduleField(scope, f, exports, (nested) =>
-          lowerModule(
+        moduleField(scope, f, exports, (nested) => {
+          const body = embeddedBody(nested.list, nested.rest, scope.file);
+          if (body !== undefined) return lowerEmbedded(scope, body, ctx.files);
+          return lowerModule(
             {
               id: nested.id,
               fields: nested.list.items.slice(nested.rest),
@@ -131,7 +136,8 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
             },
             ctx,
             scope,
-          ));
+          );
+        });
         break;
       case "export": {
         const e = exportField(scope, f);

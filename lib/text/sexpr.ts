@@ -120,3 +120,15 @@ export function stringValue(atom: SAtom, file: SourceFile): string {
     throw file.error(atom.start, "malformed UTF-8 encoding");
   }
 }
+
+/** The bytes of string atoms, one after the other (as `binary` and `quote` forms join them). */
+export function stringBytes(strings: readonly SAtom[]): Uint8Array {
+  const out = new Uint8Array(strings.reduce((n, s) => n + (s.bytes?.length ?? 0), 0));
+  let at = 0;
+  for (const s of strings) {
+    if (s.bytes === undefined) continue;
+    out.set(s.bytes, at);
+    at += s.bytes.length;
+  }
+  return out;
+}

@@ -6,7 +6,9 @@
  * @module
  */
 
+import type { CompiledBlob } from "../compiled.ts";
 import type { GlobalType, MemoryType, ModuleIR, TableType, ValType } from "../ir.ts";
+import type { EntityType, NamedType } from "../types.ts";
 import { KIND_NAMES } from "../ir.ts";
 import { VAL_TYPE_NAMES } from "./syntax.ts";
 
@@ -152,4 +154,72 @@ export function coreModuleType(ir: ModuleIR): ModTy {
     }
   }
   return { imports, exports };
+}
+
+/**
+ * The type of the top-level module of a compiled blob, in the resolver's
+ * vocabulary. Imports keep their two-level names, as the binary writes them;
+ * module and instance types shared in the tables stay shared here.
+ */
+export function compiledModuleType(blob: CompiledBlob): ModTy {
+  const { types } = blob;
+  const modules = new Map<number, ModTy>();
+  const instances = new Map<number, InstTy>();
+  const named = (list: readonly NamedType[]) => {
+    const map = new Map<string, EntType>();
+    for (const n of list) map.set(n.name, entity(n.type));
+    return map;
+  };
+  const moduleType = (index: number): ModTy => {
+    let m = modules.get(index);
+    if (m === undefined) {
+      const t = types.modules[index];
+      m = {
+        // The tables gather two-level imports into instance imports.
+        imports: t.imports.map((n) => ({ module: n.name, field: null, type: entity(n.type) })),
+        exports: named(t.exports),
+      };
+      modules.set(index, m);
+    }
+    return m;
+  };
+  const instanceType = (index: number): InstTy => {
+    let i = instances.get(index);
+    if (i === undefined) {
+      i = { exports: named(types.instances[index].exports) };
+      instances.set(index, i);
+    }
+    return i;
+  };
+  const entity = (t: EntityType): EntType => {
+    switch (t.kind) {
+      case 0: {
+        const f = types.funcs[t.type];
+        return { kind: 0, sig: { params: [...f.params], results: [...f.results] } };
+      }
+      case 1:
+        return { kind: 1, table: t.type };
+      case 2:
+        return { kind: 2, memory: t.type };
+      case 3:
+        return { kind: 3, global: t.type };
+      case 5:
+        return { kind: 5, module: moduleType(t.type) };
+      case 6:
+        return { kind: 6, instance: instanceType(t.type) };
+      default: {
+        const _: never = t;
+        throw new Error("unreachable");
+      }
+    }
+  };
+  const root = blob.modules[blob.root];
+  return {
+    imports: root.imports.map((imp) => ({
+      module: imp.module,
+      field: imp.field,
+      type: entity(imp.type),
+    })),
+    exports: named(types.modules[root.type].exports),
+  };
 }

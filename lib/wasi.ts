@@ -1,0 +1,21 @@
+/**
+ * WASI for mlink: run WASI preview1 commands and reactors, with each system
+ * call acting on the memory of the core instance that made it. Free of the
+ * compiler and wabt, so a deploy imports `lib/loader.ts` and this, and
+ * nothing else.
+ *
+ * ```ts
+ * import { loadArtifact } from "./loader.ts";
+ * import { runWasi } from "./wasi.ts";
+ * const module = await loadArtifact(await Deno.readFile("app.mlk"));
+ * Deno.exit(await runWasi(module, { args: ["app"], preopens: { "/data": "data" } }));
+ * ```
+ *
+ * @module
+ */
+
+export { MEMORY_FREE, type WasiBackend } from "./wasi/backend.ts";
+export { WASI_MODULE, WasiExit, wasiImports } from "./wasi/imports.ts";
+export { nodeWasi, type WasiConfig } from "./wasi/node.ts";
+export { initializeReactor, runCommand, runWasi, type RunWasiOptions } from "./wasi/run.ts";
+export { Caller, withCaller } from "./runtime/caller.ts";
