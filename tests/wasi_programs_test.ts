@@ -1,0 +1,213 @@
+/**
+ * Real programs, compiled from C (and the Lua interpreter), run through
+ * `cli.ts run` as a user runs them: from their `.wasm`, from an artifact,
+ * and linked into a module-linking binary. The fixtures and their expected
+ * outputs are described in tests/fixtures/wasi/README.md.
+ */
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { compile } from "../mod.ts";
+
+const fixtures = new URL("./fixtures/wasi/", import.meta.url).pathname;
+const cli = new URL("../cli.ts", import.meta.url).pathname;
+const text = new TextDecoder();
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function mlink(args: string[], stdin = ""): Promise<Run> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const out = await child.output();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+/** A program as a `.wasm` and as an artifact written next to it in `dir`. */
+async function forms(name: string, dir: string): Promise<Record<string, string>> {
+  const artifact = `${dir}/${name}.mlk`;
+  const module = await compile(await Deno.readFile(`${fixtures}${name}.wasm`));
+  await Deno.writeFile(artifact, module.serialize());
+  return { binary: `${fixtures}${name}.wasm`, artifact };
+}
+
+async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("hello: stdout, argv, env and the exit code", async () => {
+  await withTempDir(async (dir) => {
+    for (const [form, file] of Object.entries(await forms("hello", dir))) {
+      const base = file.split("/").pop();
+      const plain = await mlink(["run", file, "a", "b c", "", "--not-an-option"]);
+      assertEquals(plain.stderr, "", form);
+      assertEquals(plain.code, 0, form);
+      assertEquals(
+        plain.stdout,
+        `hello from C\nargc=5\nargv[0]=${base}\nargv[1]=a\nargv[2]=b c\nargv[3]=\nargv[4]=--not-an-option\nGREETING unset\n`,
+        form,
+      );
+      const exits = await mlink(["run", "--env", "GREETING=hi there", "--env=EXIT_CODE=7", file]);
+      assertEquals(exits.code, 7, form);
+      assertStringIncludes(exits.stdout, "GREETING=hi there\n", form);
+    }
+  });
+});
+
+Deno.test("files: reads and writes in a preopen, and cannot leave it", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    await Deno.mkdir(data);
+    await Deno.copyFile(`${fixtures}data/in.txt`, `${data}/in.txt`);
+    const expected = await Deno.readFile(`${fixtures}data/out.expected.txt`);
+    for (const [form, file] of Object.entries(await forms("files", dir))) {
+      await Deno.remove(`${data}/out.txt`).catch(() => {});
+      const r = await mlink([
+        "run",
+        "--dir",
+        `${data}::/data`,
+        file,
+        "/data/in.txt",
+        "/data/out.txt",
+      ]);
+      assertEquals([r.code, r.stderr], [0, ""], form);
+      assertEquals(r.stdout, "read 141 bytes, 4 lines\nwrote /data/out.txt\n", form);
+      assertEquals(await Deno.readFile(`${data}/out.txt`), expected, form);
+      const missing = await mlink([
+        "run",
+        "--dir",
+        `${data}::/data`,
+        file,
+        "/data/nope.txt",
+        "/data/o",
+      ]);
+      assertEquals(missing.code, 2, form);
+      assertEquals(
+        missing.stderr,
+        "files: cannot open /data/nope.txt: No such file or directory\n",
+      );
+      // `..` may not climb out of the preopen, and nothing else is visible.
+      await Deno.writeTextFile(`${dir}/secret.txt`, "secret");
+      for (const path of ["/data/../secret.txt", "/secret.txt", `${dir}/secret.txt`]) {
+        const escape = await mlink(["run", "--dir", `${data}::/data`, file, path, "/data/leak"]);
+        assertEquals(escape.code, 2, `${form} ${path}`);
+        assertStringIncludes(escape.stderr, `files: cannot open ${path}`);
+      }
+      assertEquals(await Deno.stat(`${data}/leak`).catch(() => null), null);
+    }
+  });
+});
+
+Deno.test("cat and alloc: stdin, and heavy malloc growing memory to 700 pages", async () => {
+  await withTempDir(async (dir) => {
+    const cat = await mlink(["run", `${fixtures}cat.wasm`], "line one\nline two\n");
+    assertEquals([cat.code, cat.stdout, cat.stderr], [
+      0,
+      "line one\nline two\n",
+      "cat: 18 bytes\n",
+    ]);
+    for (const [form, file] of Object.entries(await forms("alloc", dir))) {
+      const r = await mlink(["run", file]);
+      assertEquals([r.code, r.stderr], [0, ""], form);
+      assertEquals(
+        r.stdout,
+        "ops=200000 mallocs=48860 reallocs=37682 frees=48860\nalloc ok: checksum=f316fbd7 peak=39104810\n",
+      );
+    }
+  });
+});
+
+Deno.test("lua: the real interpreter runs a script from a preopen; an error exits 1", async () => {
+  await withTempDir(async (dir) => {
+    for (const [form, file] of Object.entries(await forms("lua", dir))) {
+      const r = await mlink([
+        "run",
+        "--dir",
+        `${fixtures}lua::/data`,
+        file,
+        "/data/hello.lua",
+        "/data/in.txt",
+      ]);
+      assertEquals([r.code, r.stderr], [0, ""], form);
+      assert(r.stdout.startsWith("hello from Lua 5.4\n"), r.stdout);
+      assert(r.stdout.endsWith("lines=5 words=31\n"), r.stdout);
+      const e = await mlink(["run", "--dir", `${fixtures}lua::/data`, file, "/data/error.lua"]);
+      assertEquals([e.code, e.stdout], [1, "before error\n"], form);
+      assertStringIncludes(e.stderr, "lua: /data/error.lua:6: boom");
+    }
+  });
+});
+
+Deno.test("two C modules with their own memories and libcs, linked by --preload", async () => {
+  const r = await mlink([
+    "run",
+    "--preload",
+    `greeter=${fixtures}greeter.wasm`,
+    `${fixtures}main2.wasm`,
+  ]);
+  assertEquals(r.stderr, "");
+  assertEquals(r.code, 3);
+  assertEquals(
+    r.stdout,
+    "main: calling greeter\n" +
+      [1, 2, 3].map((n) => `greeter: hello #${n} (ready=1)\n`).join("") +
+      "main: greeter said 3 times\n",
+  );
+  const missing = await mlink(["run", `${fixtures}main2.wasm`]);
+  assertEquals(missing.code, 1);
+  assertStringIncludes(missing.stderr, 'unknown import: import "greeter" was not provided');
+  const unused = await mlink([
+    "run",
+    "--preload",
+    `nobody=${fixtures}greeter.wasm`,
+    `${fixtures}hello.wasm`,
+  ]);
+  assertEquals(unused.code, 2);
+  assertStringIncludes(unused.stderr, 'nothing imports "nobody"');
+});
+
+Deno.test("run: traps exit 134 with the trap on stderr; bad files and dirs are one line", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/trap.wat`,
+      `(module (func $f unreachable) (func (export "_start") (call $f)))`,
+    );
+    const trap = await mlink(["run", `${dir}/trap.wat`]);
+    assertEquals(trap.code, 134);
+    assertStringIncludes(trap.stderr, "error: the program trapped: RuntimeError: unreachable");
+    assertStringIncludes(trap.stderr, "wasm://");
+    await Deno.writeTextFile(
+      `${dir}/deep.wat`,
+      `(module (func $f (call $f)) (func (export "_start") (call $f)))`,
+    );
+    const deep = await mlink(["run", `${dir}/deep.wat`]);
+    assertEquals(deep.code, 134);
+    assertStringIncludes(deep.stderr, "call stack exhausted");
+    const none = await mlink(["run", `${dir}/nope.wasm`]);
+    assertEquals([none.code, none.stderr], [
+      1,
+      `error: cannot read ${dir}/nope.wasm: no such file or directory\n`,
+    ]);
+    const notDir = await mlink(["run", "--dir", `${dir}/trap.wat::/d`, `${dir}/trap.wat`]);
+    assertEquals(notDir.code, 2);
+    assertStringIncludes(notDir.stderr, "is not a directory");
+    // A command takes every word after FILE as its own.
+    const words = await mlink(["run", `${fixtures}hello.wasm`, "--invoke", "f"]);
+    assertEquals(words.code, 0);
+    assertStringIncludes(words.stdout, "argv[1]=--invoke\nargv[2]=f\n");
+  });
+});
