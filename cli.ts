@@ -10,9 +10,10 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { compile, parseWat } from "./mod.ts";
+import { compile, LinkToolError, parseWat } from "./mod.ts";
 import { InputError, loadModule } from "./lib/cli/input.ts";
 import { directoryOf, fileReader } from "./lib/file_reader.ts";
+import { linkFiles, parseLinkArgs } from "./lib/cli/link.ts";
 import { parseRunArgs, runProgram } from "./lib/cli/run.ts";
 import { UsageError } from "./lib/cli/usage.ts";
 import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
@@ -97,6 +98,35 @@ Compiles FILE (module-linking binary or text) and writes its artifact, which
       const artifact = (await loadModule(file)).serialize();
       await writeFileAtomic(out, artifact);
       console.log(`wrote ${out} (${artifact.length} bytes)`);
+      return 0;
+    },
+  },
+  link: {
+    summary: "link a main module and the modules it imports into one module-linking binary",
+    usage: `mlink link MAIN [--module NAME=FILE]… -o OUT.wasm
+
+Nests MAIN and every --module FILE (core or module-linking binaries, or
+text) in one module-linking binary. Each linked module is instantiated once,
+in dependency order; an import whose module name is NAME is satisfied by
+that instance (a reactor is initialized first, by OUT itself). Every other
+import (wasi_snapshot_preview1, env, …) becomes an import of OUT, one per
+name; OUT exports what MAIN exports. Cycles, missing exports and type
+mismatches are errors naming both modules and the field.
+
+Example:
+  mlink link main.wasm --module greeter=greeter.wasm -o app.wasm
+  mlink run app.wasm`,
+    async runRaw(argv) {
+      const request = parseLinkArgs(argv);
+      const started = performance.now();
+      const bytes = await linkFiles(request);
+      await writeFileAtomic(request.output, bytes);
+      const ms = (performance.now() - started).toFixed(1);
+      console.log(
+        `wrote ${request.output} (${bytes.length} bytes, ${
+          request.modules.length + 1
+        } modules, ${ms} ms)`,
+      );
       return 0;
     },
   },
@@ -261,7 +291,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`error: ${e.message}\n\n${command.usage}`);
       return 2;
     }
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof LinkToolError) {
       console.error(`error: ${e.message}`);
       return 1;
     }

@@ -52,3 +52,12 @@ export {
   wasiImports,
 } from "./lib/wasi.ts";
 export { directoryOf, fileReader } from "./lib/file_reader.ts";
+export {
+  link,
+  type LinkInput,
+  type LinkOptions,
+  LinkToolError,
+  type LinkToolErrorCode,
+  type ModuleSpec,
+  parseModuleSpec,
+} from "./lib/link.ts";

@@ -18,43 +18,11 @@ import { compile, compileSync, instantiateSync, loadArtifact, Module, parseWat }
 import { readArtifact } from "../lib/artifact/read.ts";
 import { writeArtifact } from "../lib/artifact/write.ts";
 import { checksum } from "../lib/artifact/checksum.ts";
-import { HEADER_SIZE } from "../lib/artifact/format.ts";
 import type { CompiledModule } from "../lib/compiled.ts";
+import { nonceOffsets, withNonceSection, writeArtifactNonce, writeNonce } from "./nonce.ts";
 import { binary, quickMode, SIZES, sizesToRun, wide, wideText } from "./workloads.ts";
 
 type Fn = (x: number) => number;
-
-const MARKER = new TextEncoder().encode("mlink-bench-nonce");
-const DIGITS = 8;
-
-/** `core` with a custom section holding the marker and 8 nonce digits. */
-function withNonceSection(core: Uint8Array): Uint8Array {
-  const payload = [MARKER.length, ...MARKER, ...new Array(DIGITS).fill(0x30)];
-  const out = new Uint8Array(core.length + 2 + payload.length);
-  out.set(core);
-  out[core.length] = 0;
-  out[core.length + 1] = payload.length;
-  out.set(payload, core.length + 2);
-  return out;
-}
-
-/** Where the nonce digits are in `bytes`. */
-function nonceOffsets(bytes: Uint8Array): number[] {
-  const offsets: number[] = [];
-  outer: for (let i = 0; i + MARKER.length + DIGITS <= bytes.length; i++) {
-    for (let j = 0; j < MARKER.length; j++) if (bytes[i + j] !== MARKER[j]) continue outer;
-    offsets.push(i + MARKER.length);
-  }
-  return offsets;
-}
-
-/** Writes nonce `n` at each offset. */
-function writeNonce(bytes: Uint8Array, offsets: readonly number[], n: number): void {
-  const digits = String(n).padStart(DIGITS, "0");
-  for (const at of offsets) {
-    for (let d = 0; d < DIGITS; d++) bytes[at + d] = digits.charCodeAt(d);
-  }
-}
 
 let nonce = 0;
 
@@ -81,11 +49,7 @@ const collect = exposedGc && (() => exposedGc({ type: "minor" }));
   const root = blob.root;
   const children = blob.modules[root].children;
 
-  const refreshArtifact = () => {
-    writeNonce(artifact, artifactNonces, ++nonce);
-    const view = new DataView(artifact.buffer, artifact.byteOffset);
-    view.setUint32(16, checksum(artifact.subarray(HEADER_SIZE)), true);
-  };
+  const refreshArtifact = () => writeArtifactNonce(artifact, artifactNonces, ++nonce);
   const refreshCores = () => {
     const n = ++nonce;
     cores.forEach((c, i) => c && writeNonce(c, coreNonces[i]!, n));

@@ -3,12 +3,28 @@
  * node:wasi) linked to plain V8 by hand: the cost of binding each call to
  * its caller's memory. A wasm loop makes 1,000 `fd_write`s of one byte to
  * /dev/null, so the work is node:wasi's and the kernel's on both sides.
+ *
+ * Lua cold start — the real interpreter, from its artifact against from
+ * its binary.
  */
 
 import fs from "node:fs";
 import process from "node:process";
 import { WASI } from "node:wasi";
-import { compile, instantiateSync, nodeWasi, parseWat, wasiImports } from "../mod.ts";
+import {
+  compile,
+  deserialize,
+  instantiateSync,
+  nodeWasi,
+  parseWat,
+  runWasi,
+  wasiImports,
+} from "../mod.ts";
+import { nonceOffsets, withNonceSection, writeArtifactNonce, writeNonce } from "./nonce.ts";
+
+// A full GC before each Lua run: each leaves a 2 MB memory and tier-up work
+// behind, which the other side would otherwise pay for.
+const exposedGc = (globalThis as { gc?: () => void }).gc;
 
 const CALLS = 1000;
 const text = `(module
@@ -45,3 +61,48 @@ const throughMlink = instance.exports.loop as Loop;
 const group = `WASI fd_write (×${CALLS})`;
 Deno.bench({ name: "node:wasi linked by hand", group, baseline: true, fn: () => byHand(CALLS) });
 Deno.bench({ name: "mlink runWasi's imports", group, fn: () => throughMlink(CALLS) });
+
+// --- Lua cold start: artifact against binary --------------------------------
+// From the bytes on disk to the script's end: `lua -e "…"` compiled from its
+// binary (decode, validate, split, V8 compile) against loaded from its
+// artifact (checksum, metadata, V8 compile), both as `cli.ts run` does it:
+// V8's synchronous compile, which compiles function bodies lazily. (The
+// asynchronous compile of `loadArtifact` queues behind the background
+// tier-up jobs of earlier iterations here, and measured 2–4× slower.) A nonce in a custom section,
+// rewritten before every iteration, keeps V8's in-process cache out of it.
+{
+  const luaPath = new URL("../tests/fixtures/wasi/lua.wasm", import.meta.url);
+  const binary = withNonceSection(await Deno.readFile(luaPath));
+  const binaryNonces = nonceOffsets(binary);
+  const artifact = (await compile(binary)).serialize();
+  const artifactNonces = nonceOffsets(artifact);
+  const args = ["lua", "-e", "local t = {} for i = 1, 100 do t[i] = i * i end"];
+  const exitCode = (code: number) => {
+    if (code !== 0) throw new Error(`lua exited with ${code}`);
+  };
+  let nonce = 0;
+  const group = "Lua cold start";
+  Deno.bench({
+    name: "from lua.wasm: compile + run",
+    group,
+    baseline: true,
+    async fn(b) {
+      writeNonce(binary, binaryNonces, ++nonce);
+      exposedGc?.();
+      b.start();
+      exitCode(await runWasi(await compile(binary), { args, stdout: devNull }));
+      b.end();
+    },
+  });
+  Deno.bench({
+    name: "from lua.mlk: deserialize + run",
+    group,
+    async fn(b) {
+      writeArtifactNonce(artifact, artifactNonces, ++nonce);
+      exposedGc?.();
+      b.start();
+      exitCode(await runWasi(deserialize(artifact), { args, stdout: devNull }));
+      b.end();
+    },
+  });
+}

@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { compile } from "../mod.ts";
+import { compile, link } from "../mod.ts";
 
 const fixtures = new URL("./fixtures/wasi/", import.meta.url).pathname;
 const cli = new URL("../cli.ts", import.meta.url).pathname;
@@ -32,12 +32,18 @@ async function mlink(args: string[], stdin = ""): Promise<Run> {
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
 
-/** A program as a `.wasm` and as an artifact written next to it in `dir`. */
+/**
+ * A program as its `.wasm`, as an artifact, and linked (alone) into a
+ * module-linking binary, which nests it and passes WASI down to it; the last
+ * two are written to `dir`.
+ */
 async function forms(name: string, dir: string): Promise<Record<string, string>> {
+  const bytes = await Deno.readFile(`${fixtures}${name}.wasm`);
   const artifact = `${dir}/${name}.mlk`;
-  const module = await compile(await Deno.readFile(`${fixtures}${name}.wasm`));
-  await Deno.writeFile(artifact, module.serialize());
-  return { binary: `${fixtures}${name}.wasm`, artifact };
+  await Deno.writeFile(artifact, (await compile(bytes)).serialize());
+  const linked = `${dir}/${name}.linked.wasm`;
+  await Deno.writeFile(linked, link({ name: `${name}.wasm`, bytes }, []));
+  return { binary: `${fixtures}${name}.wasm`, artifact, linked };
 }
 
 async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
@@ -52,7 +58,7 @@ async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> 
 Deno.test("hello: stdout, argv, env and the exit code", async () => {
   await withTempDir(async (dir) => {
     for (const [form, file] of Object.entries(await forms("hello", dir))) {
-      const base = file.split("/").pop();
+      const base = file.split("/").pop()!;
       const plain = await mlink(["run", file, "a", "b c", "", "--not-an-option"]);
       assertEquals(plain.stderr, "", form);
       assertEquals(plain.code, 0, form);
@@ -152,6 +158,10 @@ Deno.test("lua: the real interpreter runs a script from a preopen; an error exit
   });
 });
 
+const GREETINGS = "main: calling greeter\n" +
+  [1, 2, 3].map((n) => `greeter: hello #${n} (ready=1)\n`).join("") +
+  "main: greeter said 3 times\n";
+
 Deno.test("two C modules with their own memories and libcs, linked by --preload", async () => {
   const r = await mlink([
     "run",
@@ -161,12 +171,7 @@ Deno.test("two C modules with their own memories and libcs, linked by --preload"
   ]);
   assertEquals(r.stderr, "");
   assertEquals(r.code, 3);
-  assertEquals(
-    r.stdout,
-    "main: calling greeter\n" +
-      [1, 2, 3].map((n) => `greeter: hello #${n} (ready=1)\n`).join("") +
-      "main: greeter said 3 times\n",
-  );
+  assertEquals(r.stdout, GREETINGS);
   const missing = await mlink(["run", `${fixtures}main2.wasm`]);
   assertEquals(missing.code, 1);
   assertStringIncludes(missing.stderr, 'unknown import: import "greeter" was not provided');
@@ -209,5 +214,64 @@ Deno.test("run: traps exit 134 with the trap on stderr; bad files and dirs are o
     const words = await mlink(["run", `${fixtures}hello.wasm`, "--invoke", "f"]);
     assertEquals(words.code, 0);
     assertStringIncludes(words.stdout, "argv[1]=--invoke\nargv[2]=f\n");
+  });
+});
+
+Deno.test("cli.ts link: a command and a reactor become one binary that runs, from .wasm and .mlk", async () => {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/app.wasm`;
+    const made = await mlink([
+      "link",
+      `${fixtures}main2.wasm`,
+      "--module",
+      `greeter=${fixtures}greeter.wasm`,
+      "-o",
+      out,
+    ]);
+    assertEquals([made.code, made.stderr], [0, ""]);
+    assert(made.stdout.startsWith(`wrote ${out} (`), made.stdout);
+    const compiled = await mlink(["compile", out, "-o", `${dir}/app.mlk`]);
+    assertEquals(compiled.code, 0, compiled.stderr);
+    // By hand in text, with the compiled modules nested by (file …).
+    for (const file of [out, `${dir}/app.mlk`, `${fixtures}two.wat`]) {
+      const r = await mlink(["run", file]);
+      assertEquals([r.code, r.stdout, r.stderr], [3, GREETINGS, ""], file);
+    }
+    const inspect = await mlink(["inspect", out]);
+    assertStringIncludes(inspect.stdout, "module $greeter");
+    assertStringIncludes(inspect.stdout, "module $main");
+  });
+});
+
+Deno.test("cli.ts link: errors name both modules and the field; bad usage exits 2", async () => {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/x.wasm`;
+    const wrong = await mlink([
+      "link",
+      `${fixtures}main2.wasm`,
+      "--module",
+      `greeter=${fixtures}hello.wasm`,
+      "-o",
+      out,
+    ]);
+    assertEquals(wrong.code, 1);
+    assertStringIncludes(
+      wrong.stderr,
+      'main2.wasm imports "greeter" "greet", but module greeter exports no "greet"',
+    );
+    assertEquals(await Deno.stat(out).catch(() => null), null, "nothing is written on error");
+    for (
+      const [args, message] of [
+        [[`${fixtures}main2.wasm`], "link needs -o OUT"],
+        [["-o", out], "link needs MAIN"],
+        [[`${fixtures}main2.wasm`, "--modul", "a=b", "-o", out], "unknown option --modul"],
+        [[`${fixtures}main2.wasm`, "--module", "greeter", "-o", out], "--module greeter:"],
+        [[`${fixtures}main2.wasm`, `${fixtures}hello.wasm`, "-o", out], "link takes one MAIN"],
+      ] as const
+    ) {
+      const r = await mlink(["link", ...args]);
+      assertEquals(r.code, 2, args.join(" "));
+      assertStringIncludes(r.stderr, message);
+    }
   });
 });

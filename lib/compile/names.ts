@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { ModuleIR } from "../ir.ts";
+import { Writer } from "../binary/writer.ts";
+import type { CustomSection, ModuleIR } from "../ir.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -47,4 +48,16 @@ export function moduleNameOf(module: ModuleIR): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A `name` custom section holding only the module name subsection. */
+export function nameSection(name: string): CustomSection {
+  const sub = new Writer();
+  sub.name(name);
+  const body = sub.finish();
+  const w = new Writer();
+  w.u8(0);
+  w.u32(body.length);
+  w.bytes(body);
+  return { id: 0, name: "name", data: w.finish() };
 }

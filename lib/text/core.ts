@@ -11,10 +11,10 @@
  * @module
  */
 
-import { Writer } from "../binary/writer.ts";
 import { decode } from "../binary/decode.ts";
 import { CompileError } from "../errors.ts";
-import type { CustomSection, ModuleIR, Section, TypeDef } from "../ir.ts";
+import type { ModuleIR, Section, TypeDef } from "../ir.ts";
+import { nameSection } from "../compile/names.ts";
 import { type Edit, MappedText, offsetOfLineColumn } from "./coretext.ts";
 import type { Field } from "./fields.ts";
 import type { Lowered, ModuleForm } from "./resolve.ts";
@@ -186,16 +186,4 @@ function run(scope: Scope, text: MappedText, compile: CoreCompiler, form: Module
       `internal error: wabt's output does not decode: ${e.message}`,
     );
   }
-}
-
-/** A `name` custom section holding only the module name subsection. */
-export function nameSection(name: string): CustomSection {
-  const sub = new Writer();
-  sub.name(name);
-  const body = sub.finish();
-  const w = new Writer();
-  w.u8(0);
-  w.u32(body.length);
-  w.bytes(body);
-  return { id: 0, name: "name", data: w.finish() };
 }

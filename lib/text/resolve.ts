@@ -24,7 +24,8 @@ import type {
   TypeSection,
 } from "../ir.ts";
 import { MAX_NESTING_DEPTH } from "../limits.ts";
-import { compileCore, compileCoreOnly, type CoreOutput, nameSection } from "./core.ts";
+import { compileCore, compileCoreOnly, type CoreOutput } from "./core.ts";
+import { nameSection } from "../compile/names.ts";
 import { entityKind, kindOf } from "./desc.ts";
 import { embeddedBody, lowerEmbedded, type ReadFiles } from "./embed.ts";
 import { classify, type Field } from "./fields.ts";
