@@ -6,103 +6,70 @@
  *
  * Lua cold start — the real interpreter, from its artifact against from
  * its binary.
+ *
+ * link — `link()` of the fixtures, against decoding its inputs.
+ *
+ * `wasi_interleaved.ts` alternates the two sides of the first two groups in
+ * one process and prints medians and spreads.
  */
 
-import fs from "node:fs";
-import process from "node:process";
-import { WASI } from "node:wasi";
-import {
-  compile,
-  deserialize,
-  instantiateSync,
-  nodeWasi,
-  parseWat,
-  runWasi,
-  wasiImports,
-} from "../mod.ts";
-import { nonceOffsets, withNonceSection, writeArtifactNonce, writeNonce } from "./nonce.ts";
+import { link } from "../mod.ts";
+import { decode } from "../lib/binary/decode.ts";
+import { CALLS, luaColdStart, wasiCalls } from "./wasi_workloads.ts";
 
 // A full GC before each Lua run: each leaves a 2 MB memory and tier-up work
 // behind, which the other side would otherwise pay for.
 const exposedGc = (globalThis as { gc?: () => void }).gc;
 
-const CALLS = 1000;
-const text = `(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 0) "\\10\\00\\00\\00\\01\\00\\00\\00") (data (i32.const 16) "x")
-  (func (export "loop") (param $n i32)
-    (loop $l
-      (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))`;
-
-const devNull = fs.openSync("/dev/null", "w");
-type Loop = (n: number) => void;
-
-// By hand: node:wasi's import object, one memory bound once.
-const emitWarning = process.emitWarning;
-process.emitWarning = () => {};
-const wasi = new WASI({ version: "preview1", stdout: devNull, returnOnExit: true });
-process.emitWarning = emitWarning;
-const core = new WebAssembly.Instance(
-  new WebAssembly.Module(await parseWat(text) as Uint8Array<ArrayBuffer>),
-  wasi.getImportObject() as WebAssembly.Imports,
-);
-(wasi as unknown as { finalizeBindings(i: object): void }).finalizeBindings(core);
-const byHand = core.exports.loop as Loop;
-
-// mlink: the same module compiled and instantiated, WASI bound per caller.
-const module = await compile(text);
-const instance = instantiateSync(module, {
-  wasi_snapshot_preview1: wasiImports(await nodeWasi({ stdout: devNull })),
-});
-const throughMlink = instance.exports.loop as Loop;
-
-const group = `WASI fd_write (×${CALLS})`;
-Deno.bench({ name: "node:wasi linked by hand", group, baseline: true, fn: () => byHand(CALLS) });
-Deno.bench({ name: "mlink runWasi's imports", group, fn: () => throughMlink(CALLS) });
-
-// --- Lua cold start: artifact against binary --------------------------------
-// From the bytes on disk to the script's end: `lua -e "…"` compiled from its
-// binary (decode, validate, split, V8 compile) against loaded from its
-// artifact (checksum, metadata, V8 compile), both as `cli.ts run` does it:
-// V8's synchronous compile, which compiles function bodies lazily. (The
-// asynchronous compile of `loadArtifact` queues behind the background
-// tier-up jobs of earlier iterations here, and measured 2–4× slower.) A nonce in a custom section,
-// rewritten before every iteration, keeps V8's in-process cache out of it.
 {
-  const luaPath = new URL("../tests/fixtures/wasi/lua.wasm", import.meta.url);
-  const binary = withNonceSection(await Deno.readFile(luaPath));
-  const binaryNonces = nonceOffsets(binary);
-  const artifact = (await compile(binary)).serialize();
-  const artifactNonces = nonceOffsets(artifact);
-  const args = ["lua", "-e", "local t = {} for i = 1, 100 do t[i] = i * i end"];
-  const exitCode = (code: number) => {
-    if (code !== 0) throw new Error(`lua exited with ${code}`);
-  };
-  let nonce = 0;
-  const group = "Lua cold start";
+  const { byHand, throughMlink } = await wasiCalls();
+  const group = `WASI fd_write (×${CALLS})`;
+  Deno.bench({ name: "node:wasi linked by hand", group, baseline: true, fn: byHand });
+  Deno.bench({ name: "mlink runWasi's imports", group, fn: throughMlink });
+}
+
+{
+  const { fromBinary, fromArtifact } = await luaColdStart();
+  for (
+    const [name, side, baseline] of [
+      ["from lua.wasm: compile + run", fromBinary, true],
+      ["from lua.mlk: deserialize + run", fromArtifact, false],
+    ] as const
+  ) {
+    Deno.bench({
+      name,
+      group: "Lua cold start",
+      baseline,
+      async fn(b) {
+        side.prepare();
+        exposedGc?.();
+        b.start();
+        await side.run();
+        b.end();
+      },
+    });
+  }
+}
+
+// `link` decodes and type-checks every input, plans the order and encodes
+// the output; the baseline is decoding the same inputs, which it cannot do
+// without.
+for (
+  const [label, main, libs] of [
+    ["main2 + greeter", "main2", ["greeter"]],
+    ["lua", "lua", []],
+  ] as const
+) {
+  const read = (name: string) =>
+    Deno.readFileSync(new URL(`../tests/fixtures/wasi/${name}.wasm`, import.meta.url));
+  const mainInput = { name: `${main}.wasm`, bytes: read(main) };
+  const libInputs = libs.map((name) => ({ name, bytes: read(name) }));
+  const group = `link ${label}`;
   Deno.bench({
-    name: "from lua.wasm: compile + run",
+    name: "decode the inputs",
     group,
     baseline: true,
-    async fn(b) {
-      writeNonce(binary, binaryNonces, ++nonce);
-      exposedGc?.();
-      b.start();
-      exitCode(await runWasi(await compile(binary), { args, stdout: devNull }));
-      b.end();
-    },
+    fn: () => [mainInput, ...libInputs].forEach((input) => decode(input.bytes)),
   });
-  Deno.bench({
-    name: "from lua.mlk: deserialize + run",
-    group,
-    async fn(b) {
-      writeArtifactNonce(artifact, artifactNonces, ++nonce);
-      exposedGc?.();
-      b.start();
-      exitCode(await runWasi(deserialize(artifact), { args, stdout: devNull }));
-      b.end();
-    },
-  });
+  Deno.bench({ name: "link()", group, fn: () => void link(mainInput, libInputs) });
 }

@@ -4,7 +4,7 @@
  * glue fails here too. Timings themselves are not asserted.
  */
 
-import { assert } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 
 Deno.test("deno task bench:quick runs every group", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -29,8 +29,26 @@ Deno.test("deno task bench:quick runs every group", async () => {
       "instantiate imports",
       "cross-instance calls",
       "WASI fd_write",
+      "Lua cold start",
+      "link main2 + greeter",
+      "link lua",
     ]
   ) {
     assert(stdout.includes(`group ${group}`), `group ${group} did not run`);
   }
+});
+
+Deno.test("the interleaved WASI measurement runs and reports both sides", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--expose-gc", "bench/wasi_interleaved.ts", "4"],
+    cwd: new URL("../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  for (const label of ["WASI fd_write ×1000, 4 rounds", "Lua cold start (artifact ÷ binary)"]) {
+    assert(stdout.includes(label), stdout);
+  }
+  assertEquals(stdout.match(/ratio: +median \d+\.\d+/g)?.length, 2, stdout);
 });
