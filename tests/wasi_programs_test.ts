@@ -275,3 +275,32 @@ Deno.test("cli.ts link: errors name both modules and the field; bad usage exits 
     }
   });
 });
+
+Deno.test("run --preload: a module import gets the module itself, to instantiate as it likes", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/lib.wat`,
+      `(module (func (export "seven") (result i32) i32.const 7))`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/main.wat`,
+      `(module
+        (import "wasi_snapshot_preview1" (instance $wasi (export "proc_exit" (func (param i32)))))
+        (import "lib" (module $lib (export "seven" (func (result i32)))))
+        (instance $i (instantiate $lib))
+        (module $m
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (import "lib" "seven" (func $seven (result i32)))
+          (func (export "_start") (call $exit (call $seven))))
+        (instance $mi (instantiate $m
+          (import "wasi_snapshot_preview1" (instance $wasi))
+          (import "lib" (instance $i))))
+        (export "_start" (func $mi "_start")))`,
+    );
+    const r = await mlink(["run", "--preload", `lib=${dir}/lib.wat`, `${dir}/main.wat`]);
+    assertEquals([r.code, r.stderr], [7, ""]);
+    // A reactor called with --invoke is initialized first.
+    const greet = await mlink(["run", "--invoke", "greet", `${fixtures}greeter.wasm`, "5"]);
+    assertEquals([greet.code, greet.stdout], [0, "greeter: hello #5 (ready=1)\n1\n"]);
+  });
+});
