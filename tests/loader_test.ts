@@ -94,30 +94,26 @@ function serveRepository(): { url: string; close: () => Promise<void> } {
   return { url: `http://127.0.0.1:${port}`, close: () => server.shutdown() };
 }
 
-Deno.test("mod.ts and lib/loader.ts work when imported by URL", async () => {
-  const artifact = compileSync(
-    bin(types(func([], [I32])), funcs(0), exports(ex("f", 0, 0)), code(i32c(42))),
-  ).serialize();
+/**
+ * Writes `artifact` as `app.mlk` into a temp dir, and runs the script
+ * `source(url, dir)` there with the repository served on 127.0.0.1 at
+ * `url`: allowed to import from it and to read the dir, nothing else.
+ */
+async function runServed(
+  artifact: Uint8Array,
+  source: (url: string, dir: string) => string,
+): Promise<Deno.CommandOutput> {
   const dir = await Deno.makeTempDir();
   const served = serveRepository();
   try {
     await Deno.writeFile(`${dir}/app.mlk`, artifact);
-    const host = new URL(served.url).host;
-    await Deno.writeTextFile(
-      `${dir}/main.ts`,
-      `import { deserialize, instantiate } from "${served.url}/lib/loader.ts";
-import { compile } from "${served.url}/mod.ts";
-const loaded = await instantiate(deserialize(await Deno.readFile("${dir}/app.mlk")));
-const compiled = await instantiate(await compile(\`(module (func (export "g") (result i32) i32.const 5))\`));
-console.log((loaded.exports.f as () => number)(), (compiled.exports.g as () => number)());
-`,
-    );
-    const out = await new Deno.Command(Deno.execPath(), {
+    await Deno.writeTextFile(`${dir}/main.ts`, source(served.url, dir));
+    return await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "--no-config",
         "--no-lock",
-        `--allow-import=${host}`,
+        `--allow-import=${new URL(served.url).host}`,
         `--allow-read=${dir}`,
         `${dir}/main.ts`,
       ],
@@ -125,13 +121,28 @@ console.log((loaded.exports.f as () => number)(), (compiled.exports.g as () => n
       stdout: "piped",
       stderr: "piped",
     }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert(out.success, stderr);
-    assertEquals(new TextDecoder().decode(out.stdout).trim(), "42 5");
   } finally {
     await served.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("mod.ts and lib/loader.ts work when imported by URL", async () => {
+  const artifact = compileSync(
+    bin(types(func([], [I32])), funcs(0), exports(ex("f", 0, 0)), code(i32c(42))),
+  ).serialize();
+  const out = await runServed(
+    artifact,
+    (url, dir) =>
+      `import { deserialize, instantiate } from "${url}/lib/loader.ts";
+import { compile } from "${url}/mod.ts";
+const loaded = await instantiate(deserialize(await Deno.readFile("${dir}/app.mlk")));
+const compiled = await instantiate(await compile(\`(module (func (export "g") (result i32) i32.const 5))\`));
+console.log((loaded.exports.f as () => number)(), (compiled.exports.g as () => number)());
+`,
+  );
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  assertEquals(new TextDecoder().decode(out.stdout).trim(), "42 5");
 });
 
 Deno.test("a deploy runs a WASI command from an artifact with the loader and lib/wasi.ts by URL", async () => {
@@ -143,38 +154,17 @@ Deno.test("a deploy runs a WASI command from an artifact with the loader and lib
     (func (export "_start")
       (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
       (call $exit (i32.const 5))))`);
-  const dir = await Deno.makeTempDir();
-  const served = serveRepository();
-  try {
-    await Deno.writeFile(`${dir}/app.mlk`, module.serialize());
-    const host = new URL(served.url).host;
-    await Deno.writeTextFile(
-      `${dir}/main.ts`,
-      `import { loadArtifact } from "${served.url}/lib/loader.ts";
-import { runWasi } from "${served.url}/lib/wasi.ts";
+  const out = await runServed(
+    module.serialize(),
+    (url, dir) =>
+      `import { loadArtifact } from "${url}/lib/loader.ts";
+import { runWasi } from "${url}/lib/wasi.ts";
 const module = await loadArtifact(await Deno.readFile("${dir}/app.mlk"));
 Deno.exit(await runWasi(module, { args: ["app"] }));
 `,
-    );
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-config",
-        "--no-lock",
-        `--allow-import=${host}`,
-        `--allow-read=${dir}`,
-        `${dir}/main.ts`,
-      ],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr).split("\n");
-    assertEquals(stderr.filter((line) => line !== "" && !line.includes("Download")), []);
-    assertEquals(new TextDecoder().decode(out.stdout), "ok\n");
-    assertEquals(out.code, 5);
-  } finally {
-    await served.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  );
+  const stderr = new TextDecoder().decode(out.stderr).split("\n");
+  assertEquals(stderr.filter((line) => line !== "" && !line.includes("Download")), []);
+  assertEquals(new TextDecoder().decode(out.stdout), "ok\n");
+  assertEquals(out.code, 5);
 });

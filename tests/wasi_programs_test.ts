@@ -120,12 +120,14 @@ Deno.test("files: reads and writes in a preopen, and cannot leave it", async () 
 
 Deno.test("cat and alloc: stdin, and heavy malloc growing memory to 700 pages", async () => {
   await withTempDir(async (dir) => {
-    const cat = await mlink(["run", `${fixtures}cat.wasm`], "line one\nline two\n");
-    assertEquals([cat.code, cat.stdout, cat.stderr], [
-      0,
-      "line one\nline two\n",
-      "cat: 18 bytes\n",
-    ]);
+    for (const [form, file] of Object.entries(await forms("cat", dir))) {
+      const cat = await mlink(["run", file], "line one\nline two\n");
+      assertEquals(
+        [cat.code, cat.stdout, cat.stderr],
+        [0, "line one\nline two\n", "cat: 18 bytes\n"],
+        form,
+      );
+    }
     for (const [form, file] of Object.entries(await forms("alloc", dir))) {
       const r = await mlink(["run", file]);
       assertEquals([r.code, r.stderr], [0, ""], form);

@@ -124,15 +124,22 @@ export async function runProgram(
 ): Promise<number> {
   await checkPreopens(request.preopens);
   const module = await loadModule(request.file);
-  const program = request.file.split(/[\\/]/).pop()!;
-  const backend = await nodeWasi({
-    args: request.invoke === undefined ? [program, ...request.args] : [program],
-    env: request.env,
-    preopens: request.preopens,
-  });
-  const imports: Record<string, unknown> = { [WASI_MODULE]: wasiImports(backend) };
+  const preloads = await Promise.all(
+    request.preloads.map(async (p) => ({ ...p, module: await loadModule(p.path) })),
+  );
+  const imports: Record<string, unknown> = {};
+  // WASI is set up only for programs that import it.
+  if ([module, ...preloads.map((p) => p.module)].some(importsWasi)) {
+    const program = request.file.split(/[\\/]/).pop()!;
+    const backend = await nodeWasi({
+      args: request.invoke === undefined ? [program, ...request.args] : [program],
+      env: request.env,
+      preopens: request.preopens,
+    });
+    imports[WASI_MODULE] = wasiImports(backend);
+  }
   try {
-    const early = await preload(module, request.preloads, imports);
+    const early = await preload(module, preloads, imports);
     if (early !== undefined) return early;
     const instance = await instantiate(module, imports);
     if (request.invoke !== undefined) {
@@ -166,11 +173,10 @@ export async function runProgram(
  */
 async function preload(
   main: Module,
-  preloads: RunRequest["preloads"],
+  preloads: readonly { name: string; path: string; module: Module }[],
   imports: Record<string, unknown>,
 ): Promise<number | undefined> {
-  const modules: Module[] = [];
-  for (const p of preloads) modules.push(await loadModule(p.path));
+  const modules = preloads.map((p) => p.module);
   for (const [i, p] of preloads.entries()) {
     const importers = [main, ...modules.slice(i + 1)];
     const wanted = importers.flatMap((m) => m.imports()).find((imp) => imp.module === p.name);
@@ -189,6 +195,10 @@ async function preload(
     imports[p.name] = instance;
   }
   return undefined;
+}
+
+function importsWasi(module: Module): boolean {
+  return module.imports().some((imp) => imp.module === WASI_MODULE);
 }
 
 async function checkPreopens(preopens: Record<string, string>): Promise<void> {
