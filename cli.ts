@@ -14,6 +14,8 @@ import { compile, LinkToolError, parseWat } from "./mod.ts";
 import { InputError, loadModule } from "./lib/cli/input.ts";
 import { directoryOf, fileReader } from "./lib/file_reader.ts";
 import { linkFiles, parseLinkArgs } from "./lib/cli/link.ts";
+import { buildEsm } from "./lib/deploy/esm.ts";
+import { declarations, selfTypesComment } from "./lib/deploy/types.ts";
 import { parseRunArgs, runProgram } from "./lib/cli/run.ts";
 import { UsageError } from "./lib/cli/usage.ts";
 import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
@@ -83,21 +85,68 @@ Parses module-linking text and writes the module-linking binary.`,
     },
   },
   compile: {
-    summary: "compile a binary or text into a portable artifact",
+    summary: "compile a binary or text into a portable artifact, or a self-contained ES module",
     usage: `mlink compile FILE -o OUT.mlk
+mlink compile FILE --esm -o OUT.js
 
-Compiles FILE (module-linking binary or text) and writes its artifact, which
-\`run\`, \`Module.deserialize\` and lib/loader.ts load without compiling again.`,
+Compiles FILE (module-linking binary or text; with --esm also an artifact)
+and writes its artifact, which \`run\`, \`Module.deserialize\` and
+lib/loader.ts load without compiling again.
+
+With --esm, writes one self-contained ES module instead: the artifact
+embedded and the loader bundled in (by \`deno bundle\`), importing nothing,
+runnable with no permissions and importable by URL. It exports \`module\`,
+\`instantiate(imports?, options?)\` and \`instantiateSync\`. Its typed
+bindings are written beside it (OUT.d.ts) and found by Deno through the
+module's @ts-self-types comment.`,
     strings: ["o", "output"],
+    booleans: ["esm"],
     async run(args) {
-      const [file] = args._.map(String);
+      const [file, ...extra] = args._.map(String);
       const out = (args.o ?? args.output) as string | undefined;
       if (file === undefined || out === undefined) {
         throw new UsageError("compile needs FILE and -o OUT");
       }
-      const artifact = (await loadModule(file)).serialize();
-      await writeFileAtomic(out, artifact);
-      console.log(`wrote ${out} (${artifact.length} bytes)`);
+      if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+      const module = await loadModule(file);
+      const artifact = module.serialize();
+      if (!args.esm) {
+        await writeFileAtomic(out, artifact);
+        console.log(`wrote ${out} (${artifact.length} bytes)`);
+        return 0;
+      }
+      const source = basename(file);
+      const typesPath = out.replace(/(\.m?js)?$/, ".d.ts");
+      const code = selfTypesComment(`./${basename(typesPath)}`) + "\n" +
+        await buildEsm(artifact, { source });
+      const types = declarations(module, { form: "esm", name: source });
+      const encoder = new TextEncoder();
+      await writeFileAtomic(typesPath, encoder.encode(types));
+      await writeFileAtomic(out, encoder.encode(code));
+      console.log(
+        `wrote ${out} (${code.length} bytes: a ${artifact.length}-byte artifact and the loader) and ${typesPath}`,
+      );
+      return 0;
+    },
+  },
+  types: {
+    summary: "print TypeScript declarations of a module's exports and imports",
+    usage: `mlink types FILE [--esm]
+
+Prints TypeScript declarations for FILE (binary, text or artifact): an
+\`Exports\` interface (i32/f32/f64 as number, i64 as bigint, several results
+as a tuple, memories/tables/globals as WebAssembly types, nested instances
+as typed objects, modules as Module) and the \`Imports\` type of
+instantiate's imports. --esm prints the .d.ts of \`compile --esm\`'s module.`,
+    booleans: ["esm"],
+    async run(args) {
+      const [file, ...extra] = args._.map(String);
+      if (file === undefined) throw new UsageError("types needs a FILE");
+      if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+      const module = await loadModule(file);
+      console.log(
+        declarations(module, { form: args.esm ? "esm" : "module", name: basename(file) }),
+      );
       return 0;
     },
   },
@@ -213,6 +262,11 @@ writes DIR/manifest.json (source → key). Files are written atomically.`,
     },
   },
 };
+
+/** The last component of a path. */
+function basename(path: string): string {
+  return path.split(/[\\/]/).pop()!;
+}
 
 /** A progress line that redraws itself on a terminal and prints plain lines otherwise. */
 function progressReporter(): (

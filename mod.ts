@@ -2,7 +2,7 @@
  * mlink: a WebAssembly runtime for the module-linking proposal, on Deno's V8.
  *
  * ```ts
- * import { compile, instantiate } from "./mod.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
  * const module = await compile(`(module
  *   (module $child (func (export "hi") (result i32) i32.const 42))
  *   (instance $c (instantiate $child))
@@ -35,9 +35,14 @@ export {
 } from "./lib/runtime/module.ts";
 export { type ExportValue, Instance } from "./lib/runtime/instance.ts";
 export { ArtifactError, CompileError, LinkError, WatError } from "./lib/errors.ts";
-export { deserialize, loadArtifact } from "./lib/loader.ts";
+export {
+  deserialize,
+  loadArtifact,
+  loadFromManifest,
+  type LoadFromManifestOptions,
+} from "./lib/loader.ts";
 export { loadCached, type LoadCachedOptions } from "./lib/cached.ts";
-export { cacheKey } from "./lib/artifact/cache.ts";
+export { cacheKey, type CacheOutcome } from "./lib/artifact/cache.ts";
 export { Caller, withCaller } from "./lib/runtime/caller.ts";
 export {
   initializeReactor,
@@ -49,6 +54,7 @@ export {
   type WasiBackend,
   type WasiConfig,
   WasiExit,
+  type WasiFunction,
   wasiImports,
 } from "./lib/wasi.ts";
 export { directoryOf, fileReader } from "./lib/file_reader.ts";

@@ -9,7 +9,16 @@ import { compileBinary } from "./compile/mod.ts";
 import { CompileError } from "./errors.ts";
 import { compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/module.ts";
 
-/** Options of {@linkcode parseWat}. */
+/**
+ * Options of {@linkcode parseWat}.
+ *
+ * @example
+ * ```ts
+ * import { directoryOf, fileReader, parseWat, type ParseWatOptions } from "@mlink/mlink";
+ * const options: ParseWatOptions = { filename: "app.wat", readFile: fileReader(directoryOf("app.wat")) };
+ * const bytes = await parseWat(`(module (module $child))`, options);
+ * ```
+ */
 export interface ParseWatOptions {
   /** File name used in errors (`input.wat` by default). */
   filename?: string;
@@ -25,7 +34,7 @@ export interface ParseWatOptions {
  *
  * @example
  * ```ts
- * import { parseWat } from "./mod.ts";
+ * import { parseWat } from "@mlink/mlink";
  * const bytes = await parseWat(`(module (module $child) (instance (instantiate $child)))`);
  * ```
  */
@@ -34,7 +43,16 @@ export async function parseWat(text: string, options: ParseWatOptions = {}): Pro
   return front.parseWat(text, options);
 }
 
-/** Options of {@linkcode compile}. */
+/**
+ * Options of {@linkcode compile}.
+ *
+ * @example
+ * ```ts
+ * import { compile, type CompileOptions } from "@mlink/mlink";
+ * const options: CompileOptions = { filename: "app.wat" }; // errors say app.wat:line:col
+ * const module = await compile(`(module (func (export "f")))`, options);
+ * ```
+ */
 export interface CompileOptions {
   /** File name used in text errors (`input.wat` by default). */
   filename?: string;
@@ -69,7 +87,7 @@ function toBytes(source: unknown): Uint8Array {
  *
  * @example
  * ```ts
- * import { compile, instantiate } from "./mod.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
  * const module = await compile(`(module
  *   (module $child (func (export "hi") (result i32) i32.const 42))
  *   (instance $c (instantiate $child))
@@ -92,7 +110,25 @@ export async function compile(
   return new Module(blob, blob.compiled.root);
 }
 
-/** Synchronous {@linkcode compile} of a binary (text needs the asynchronous one). */
+/**
+ * Synchronous {@linkcode compile} of a binary (text needs the asynchronous
+ * one). Throws `CompileError`.
+ *
+ * @param source A module-linking (or core) WebAssembly binary.
+ * @returns The module, its core modules compiled.
+ *
+ * @example
+ * ```ts
+ * import { compileSync, instantiateSync } from "@mlink/mlink";
+ * // (module (func (export "f") (result i32) i32.const 42)), in binary
+ * const bytes = new Uint8Array([
+ *   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0,
+ *   7, 5, 1, 1, 102, 0, 0, 10, 6, 1, 4, 0, 65, 42, 11,
+ * ]);
+ * const { exports } = instantiateSync(compileSync(bytes));
+ * console.log((exports.f as () => number)()); // 42
+ * ```
+ */
 export function compileSync(
   source: Uint8Array | ArrayBuffer | ArrayBufferView,
 ): Module {

@@ -10,7 +10,16 @@ import { type CacheOutcome, loadCached as loadFromCache } from "./artifact/cache
 import type { ArtifactError } from "./errors.ts";
 import type { Module } from "./runtime/module.ts";
 
-/** Options of {@linkcode loadCached}. */
+/**
+ * Options of {@linkcode loadCached}.
+ *
+ * @example
+ * ```ts
+ * import { loadCached, type LoadCachedOptions } from "@mlink/mlink";
+ * const options: LoadCachedOptions = { cacheDir: ".mlink-cache", onCorrupt: () => {} };
+ * const { module } = await loadCached(`(module (func (export "f")))`, options);
+ * ```
+ */
 export interface LoadCachedOptions {
   /** The cache directory (created if missing). */
   cacheDir: string;
@@ -25,7 +34,7 @@ export interface LoadCachedOptions {
  *
  * @example
  * ```ts
- * import { loadCached } from "../mod.ts";
+ * import { loadCached } from "@mlink/mlink";
  * const { module, outcome } = await loadCached(await Deno.readFile("app.wasm"), { cacheDir: ".mlink-cache" });
  * console.log(outcome); // "miss" the first time, "hit" afterwards
  * ```

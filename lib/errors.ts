@@ -30,7 +30,7 @@ function located(message: string, where: BinaryLocation): string {
  *
  * @example
  * ```ts
- * import { compile, CompileError } from "../mod.ts";
+ * import { compile, CompileError } from "@mlink/mlink";
  * try {
  *   await compile(new Uint8Array([0, 97, 115, 109, 9, 0, 0, 0]));
  * } catch (e) {
@@ -63,6 +63,17 @@ export class CompileError extends WebAssembly.CompileError {
 /**
  * Instantiation could not link: a missing import, an import of the wrong
  * kind or type, or an instantiation limit reached.
+ *
+ * @example
+ * ```ts
+ * import { compile, instantiate, LinkError } from "@mlink/mlink";
+ * const m = await compile(`(module (import "env" "log" (func)))`);
+ * try {
+ *   await instantiate(m, {});
+ * } catch (e) {
+ *   if (e instanceof LinkError) console.log(e.reason, e.path);
+ * }
+ * ```
  */
 export class LinkError extends WebAssembly.LinkError {
   /** The message without the module path. */
@@ -83,7 +94,21 @@ export class LinkError extends WebAssembly.LinkError {
   }
 }
 
-/** A serialized artifact that cannot be loaded: truncated, corrupt, foreign or of another format version. */
+/**
+ * A serialized artifact that cannot be loaded: truncated, corrupt, foreign
+ * or of another format version; or a cache or manifest that does not hold
+ * what was asked for.
+ *
+ * @example
+ * ```ts
+ * import { ArtifactError, loadArtifact } from "@mlink/mlink/loader";
+ * try {
+ *   await loadArtifact(new Uint8Array([0, 0x6d, 0x6c, 0x6b, 1]), "app.mlk");
+ * } catch (e) {
+ *   if (e instanceof ArtifactError) console.log(e.message); // app.mlk: truncated artifact: header cut short
+ * }
+ * ```
+ */
 export class ArtifactError extends Error {
   /** The message without the source. */
   readonly reason: string;
@@ -96,7 +121,19 @@ export class ArtifactError extends Error {
   }
 }
 
-/** Module-linking text that cannot be parsed or resolved. */
+/**
+ * Module-linking text that cannot be parsed or resolved.
+ *
+ * @example
+ * ```ts
+ * import { compile, WatError } from "@mlink/mlink";
+ * try {
+ *   await compile(`(module (func $f) (export "g" (func $g)))`, { filename: "app.wat" });
+ * } catch (e) {
+ *   if (e instanceof WatError) console.log(e.file, e.line, e.column, e.reason);
+ * }
+ * ```
+ */
 export class WatError extends Error {
   /** The message without location. */
   readonly reason: string;

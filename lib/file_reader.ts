@@ -7,8 +7,7 @@
  *
  * @example
  * ```ts
- * import { directoryOf, fileReader } from "./file_reader.ts";
- * import { parseWat } from "./api.ts";
+ * import { directoryOf, fileReader, parseWat } from "@mlink/mlink";
  * const path = "app.wat";
  * const text = `(module (module $lib binary "\\00asm\\01\\00\\00\\00"))`;
  * await parseWat(text, { filename: path, readFile: fileReader(directoryOf(path)) });
@@ -26,7 +25,7 @@
  *
  * @example
  * ```ts
- * import { fileReader } from "./file_reader.ts";
+ * import { fileReader } from "@mlink/mlink";
  * const read = fileReader(Deno.cwd());
  * await read("no-such-file.wasm").catch((e) => e.message);
  * // "cannot read no-such-file.wasm: No such file or directory"
@@ -70,7 +69,7 @@ export function resolveFile(baseDir: string, path: string): string {
  *
  * @example
  * ```ts
- * import { directoryOf } from "./file_reader.ts";
+ * import { directoryOf } from "@mlink/mlink";
  * directoryOf("wat/app.wat"); // "wat"
  * directoryOf("app.wat"); // "."
  * ```

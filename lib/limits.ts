@@ -1,6 +1,7 @@
 /**
  * Limits that stop hostile input cheaply. Each is far above what real
- * programs use; crossing one is a `CompileError` or `LinkError` that names it.
+ * programs use; crossing one is a `CompileError`, `LinkError` or `ArtifactError`
+ * that names it.
  *
  * @module
  */
@@ -28,3 +29,10 @@ export const DEFAULT_MAX_INSTANCES = 10_000;
 
 /** How deep instantiations may nest (a module instantiating a module instantiating …). */
 export const MAX_INSTANTIATION_DEPTH = 500;
+
+/**
+ * Largest `manifest.json` the loader reads (8 MiB). An entry takes about 150
+ * bytes, so this is some 50,000 artifacts; a bigger file is a mistake or an
+ * attack, and is refused before it is read into memory.
+ */
+export const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;

@@ -26,7 +26,15 @@ import { type LinkUnit, loadUnit } from "./link/unit.ts";
 
 export { LinkToolError, type LinkToolErrorCode } from "./link/error.ts";
 
-/** A binary to link: core wasm or module linking. */
+/**
+ * A binary to link: core wasm or module linking.
+ *
+ * @example
+ * ```ts
+ * import type { LinkInput } from "@mlink/mlink";
+ * const greeter: LinkInput = { name: "greeter", bytes: await Deno.readFile("greeter.wasm") };
+ * ```
+ */
 export interface LinkInput {
   /**
    * For a linked module, the module name its importers use (`"greeter"` for
@@ -38,13 +46,30 @@ export interface LinkInput {
   bytes: Uint8Array;
 }
 
-/** Options of {@linkcode link}. */
+/**
+ * Options of {@linkcode link}.
+ *
+ * @example
+ * ```ts
+ * import type { LinkOptions } from "@mlink/mlink";
+ * const options: LinkOptions = { name: "app" }; // errors then say `module $app`
+ * ```
+ */
 export interface LinkOptions {
   /** A name for the output module itself, written to its `name` section (none by default). */
   name?: string;
 }
 
-/** A `NAME=FILE` argument, split. */
+/**
+ * A `NAME=FILE` argument, split.
+ *
+ * @example
+ * ```ts
+ * import { type ModuleSpec, parseModuleSpec } from "@mlink/mlink";
+ * const spec: ModuleSpec = parseModuleSpec("greeter=lib/greeter.wasm");
+ * console.log(spec.name, spec.path); // greeter lib/greeter.wasm
+ * ```
+ */
 export interface ModuleSpec {
   /** The module name importers use. */
   name: string;

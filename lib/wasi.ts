@@ -5,8 +5,8 @@
  * nothing else.
  *
  * ```ts
- * import { loadArtifact } from "./loader.ts";
- * import { runWasi } from "./wasi.ts";
+ * import { loadArtifact } from "@mlink/mlink/loader";
+ * import { runWasi } from "@mlink/mlink/wasi";
  * const module = await loadArtifact(await Deno.readFile("app.mlk"));
  * Deno.exit(await runWasi(module, { args: ["app"], preopens: { "/data": "data" } }));
  * ```
@@ -14,7 +14,7 @@
  * @module
  */
 
-export { MEMORY_FREE, type WasiBackend } from "./wasi/backend.ts";
+export { MEMORY_FREE, type WasiBackend, type WasiFunction } from "./wasi/backend.ts";
 export { WASI_MODULE, WasiExit, wasiImports } from "./wasi/imports.ts";
 export { nodeWasi, type WasiConfig } from "./wasi/node.ts";
 export { initializeReactor, runCommand, runWasi, type RunWasiOptions } from "./wasi/run.ts";

@@ -32,6 +32,7 @@ Deno.test("deno task bench:quick runs every group", async () => {
       "Lua cold start",
       "link main2 + greeter",
       "link lua",
+      "deploy cold start small",
     ]
   ) {
     assert(stdout.includes(`group ${group}`), `group ${group} did not run`);

@@ -20,7 +20,20 @@ export const ARTIFACT_EXTENSION = ".mlk";
 
 const encoder = new TextEncoder();
 
-/** The cache key of an input: hex SHA-256 of the format version and the input bytes. */
+/**
+ * The cache key of an input: hex SHA-256 of the format version and the
+ * input bytes (a string counts as its UTF-8 bytes).
+ *
+ * @param input The binary or text that is compiled.
+ * @returns 64 lowercase hex digits; the artifact is `<key>.mlk` in the cache.
+ *
+ * @example
+ * ```ts
+ * import { cacheKey } from "@mlink/mlink";
+ * const key = await cacheKey(await Deno.readFile("app.wasm"));
+ * console.log(`.mlink-cache/${key}.mlk`);
+ * ```
+ */
 export async function cacheKey(input: Uint8Array | string): Promise<string> {
   const bytes = typeof input === "string" ? encoder.encode(input) : input;
   const prefix = encoder.encode(`mlink-artifact-${ARTIFACT_VERSION}\0`);
@@ -55,7 +68,19 @@ export async function writeFileAtomic(
   }
 }
 
-/** Options of {@linkcode loadCached}. */
+/**
+ * Options of {@linkcode loadCached} (`loadFromCache` in `lib/loader.ts`).
+ *
+ * @example
+ * ```ts
+ * import { loadFromCache, type LoadFromCacheOptions } from "@mlink/mlink/loader";
+ * const options: LoadFromCacheOptions = {
+ *   cacheDir: ".mlink-cache",
+ *   onCorrupt: (path, error) => console.error(`${path}: ${error.reason}`),
+ * };
+ * const { module } = await loadFromCache(await Deno.readFile("app.wasm"), options);
+ * ```
+ */
 export interface LoadCachedOptions {
   /** The cache directory (created if missing). */
   cacheDir: string;
@@ -68,14 +93,29 @@ export interface LoadCachedOptions {
   onCorrupt?: (path: string, error: ArtifactError) => void;
 }
 
-/** How {@linkcode loadCached} got its module. */
+/** How {@linkcode loadCached} got its module: found, compiled, or compiled in place of a corrupt entry. */
 export type CacheOutcome = "hit" | "miss" | "replaced";
 
 /**
  * Returns the Module for `input` from the cache when a valid entry is
  * there; otherwise compiles it (when `compile` is given), stores the
  * artifact and returns the module. A corrupt entry is reported, never used,
- * and replaced.
+ * and replaced. Without `compile` (the loader's `loadFromCache`), a miss is
+ * an `ArtifactError`.
+ *
+ * @param input The binary or text the artifact was made from.
+ * @param options The cache directory, and the compiler if any.
+ * @returns The module, how it was got, and the entry's path.
+ *
+ * @example
+ * ```ts
+ * import { instantiate, loadFromCache } from "@mlink/mlink/loader";
+ * // After `cli.ts precompile app.wasm --out .mlink-cache`:
+ * const { module } = await loadFromCache(await Deno.readFile("app.wasm"), {
+ *   cacheDir: ".mlink-cache",
+ * });
+ * const instance = await instantiate(module);
+ * ```
  */
 export async function loadCached(
   input: Uint8Array | string,

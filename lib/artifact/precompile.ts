@@ -9,6 +9,7 @@ import { ArtifactError } from "../errors.ts";
 import { Module } from "../runtime/module.ts";
 import { ARTIFACT_VERSION } from "./format.ts";
 import { cacheKey, entryPath, writeFileAtomic } from "./cache.ts";
+import { type Manifest, manifestPath } from "./manifest.ts";
 
 /** One input's fate. */
 export interface PrecompileEntry {
@@ -17,12 +18,6 @@ export interface PrecompileEntry {
   status: "compiled" | "present" | "replaced" | "failed";
   bytes?: number;
   error?: string;
-}
-
-/** The manifest written beside the artifacts: source path → cache key. */
-export interface Manifest {
-  format: number;
-  entries: Record<string, { key: string; bytes: number }>;
 }
 
 /** Options of {@linkcode precompile}. */
@@ -104,7 +99,7 @@ async function writeManifest(
   outDir: string,
   results: readonly PrecompileEntry[],
 ): Promise<void> {
-  const path = `${outDir.replace(/\/+$/, "")}/manifest.json`;
+  const path = manifestPath(outDir);
   let manifest: Manifest = { format: ARTIFACT_VERSION, entries: {} };
   try {
     const old = JSON.parse(await Deno.readTextFile(path)) as Manifest;

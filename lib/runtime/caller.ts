@@ -15,7 +15,19 @@
 
 import { LinkError } from "../errors.ts";
 
-/** The core instance that imports a host function marked with {@linkcode withCaller}. */
+/**
+ * The core instance that imports a host function marked with
+ * {@linkcode withCaller}: its exports, and its memory.
+ *
+ * @example
+ * ```ts
+ * import { type Caller, withCaller } from "@mlink/mlink";
+ * // A host function that writes a byte into the memory of whoever calls it.
+ * const poke = withCaller((caller: Caller) => (address: number, value: number) => {
+ *   new Uint8Array(caller.memory().buffer)[address] = value;
+ * });
+ * ```
+ */
 export class Caller {
   #exports: WebAssembly.Exports | undefined;
   readonly #describe: () => string;
@@ -68,9 +80,6 @@ export class Caller {
   }
 }
 
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => any;
-
 const BIND = Symbol("mlink.withCaller");
 
 let inUse = false;
@@ -86,7 +95,7 @@ let inUse = false;
  *
  * @example
  * ```ts
- * import { compile, instantiate, withCaller } from "../../mod.ts";
+ * import { compile, instantiate, withCaller } from "@mlink/mlink";
  * const peek = withCaller((caller) => (address: number) =>
  *   new Uint8Array(caller.memory().buffer)[address]
  * );
@@ -98,7 +107,8 @@ let inUse = false;
  * console.log((exports.run as () => number)()); // 42
  * ```
  */
-export function withCaller<F extends AnyFunction>(bind: (caller: Caller) => F): F {
+// deno-lint-ignore no-explicit-any
+export function withCaller<F extends (...args: any[]) => any>(bind: (caller: Caller) => F): F {
   if (typeof bind !== "function") {
     throw new LinkError(`withCaller expects a function (caller) => function, got ${typeof bind}`);
   }

@@ -38,7 +38,7 @@ let typeOfInstance: (instance: Instance) => InstanceTypeRef | undefined;
  *
  * @example
  * ```ts
- * import { compile, instantiate } from "../../mod.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
  * const m = await compile(`(module (func (export "seven") (result i32) i32.const 7))`);
  * const { exports } = await instantiate(m);
  * console.log((exports.seven as () => number)());

@@ -22,7 +22,16 @@ import {
   nestedModule,
 } from "./module.ts";
 
-/** Options of `instantiate`. */
+/**
+ * Options of `instantiate`.
+ *
+ * @example
+ * ```ts
+ * import { compile, instantiate, type InstantiateOptions } from "@mlink/mlink";
+ * const options: InstantiateOptions = { maxInstances: 100 };
+ * const instance = await instantiate(await compile(`(module)`), {}, options);
+ * ```
+ */
 export interface InstantiateOptions {
   /**
    * Most instances one call may create, nested ones included (default
@@ -43,6 +52,20 @@ interface Budget {
  * `"a" "b"`. Throws `LinkError` when an import is missing or of the wrong
  * kind or type; a trap in a start function passes through as V8's
  * `WebAssembly.RuntimeError`.
+ *
+ * @param module The module to instantiate.
+ * @param imports Host values for its imports, by name.
+ * @param options A cap on the instances it may create.
+ * @returns The instance.
+ *
+ * @example
+ * ```ts
+ * import { compile, instantiateSync } from "@mlink/mlink";
+ * const m = await compile(`(module (global (import "seed") i32)
+ *   (func (export "seed") (result i32) global.get 0))`);
+ * const { exports } = instantiateSync(m, { seed: new WebAssembly.Global({ value: "i32" }, 5) });
+ * console.log((exports.seed as () => number)()); // 5
+ * ```
  */
 export function instantiateSync(
   module: Module,
@@ -81,7 +104,7 @@ export function instantiateSync(
  *
  * @example
  * ```ts
- * import { compile, instantiate } from "../../mod.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
  * const m = await compile(`(module (import "env" "log" (func (param i32))) (func (export "run") i32.const 1 call 0))`);
  * const { exports } = await instantiate(m, { env: { log: console.log } });
  * (exports.run as () => void)();

@@ -64,24 +64,48 @@ export type ExternKind =
   | "module"
   | "instance";
 
-/** An import of a module, as written in its binary. */
+/**
+ * An import of a module, as written in its binary.
+ *
+ * @example
+ * ```ts
+ * import { compile } from "@mlink/mlink";
+ * const module = await compile(`(module (import "env" "log" (func (param i32))))`);
+ * console.log(module.imports());
+ * // [{ module: "env", name: "log", kind: "func", type: "(func (param i32))" }]
+ * ```
+ */
 export interface ModuleImportDescriptor {
   /** First (or only) name. */
   module: string;
   /** Second name of a two-level import; `null` for a single-level import. */
   name: string | null;
+  /** What is imported: a function, table, memory, global, module or instance. */
   kind: ExternKind;
   /** The expected type in text syntax, e.g. `(func (param i32))`. */
   type: string;
 }
 
-/** An export of a module. */
+/**
+ * An export of a module.
+ *
+ * @example
+ * ```ts
+ * import { compile } from "@mlink/mlink";
+ * const module = await compile(`(module (func (export "add") (param i32 i32) (result i32)
+ *   (i32.add (local.get 0) (local.get 1))))`);
+ * const [add] = module.exports();
+ * console.log(add.name, add.kind, add.params, add.results); // add func ["i32", "i32"] ["i32"]
+ * ```
+ */
 export interface ModuleExportDescriptor {
+  /** The export's name. */
   name: string;
+  /** What is exported: a function, table, memory, global, module or instance. */
   kind: ExternKind;
   /** Its type in text syntax. */
   type: string;
-  /** For a function: its parameter and result types, e.g. `["i32", "i64"]`. */
+  /** For a function: its parameter types, e.g. `["i32", "i64"]`. */
   params?: string[];
   /** For a function: its result types. */
   results?: string[];
@@ -102,7 +126,7 @@ let partsOfModule: (module: Module) => ModuleParts;
  *
  * @example
  * ```ts
- * import { compile, instantiate } from "../../mod.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
  * const module = await compile(`(module (func (export "f") (result i32) i32.const 7))`);
  * console.log(module.exports()); // [{ name: "f", kind: "func", type: "(func (result i32))" }]
  * const instance = await instantiate(module);
@@ -127,7 +151,7 @@ export class Module {
    *
    * @example
    * ```ts
-   * import { compile, Module } from "../../mod.ts";
+   * import { compile, Module } from "@mlink/mlink";
    * const bytes = (await compile(`(module (func (export "f")))`)).serialize();
    * const again = Module.deserialize(bytes);
    * ```

@@ -59,7 +59,7 @@ export interface ParseWatOptions {
  * ```ts
  * import { parseWat } from "./mod.ts";
  * const bytes = await parseWat('(module (func (export "f") (result i32) i32.const 1))');
- * new WebAssembly.Module(bytes);
+ * console.log(WebAssembly.validate(new Uint8Array(bytes))); // true: no module linking used
  * ```
  */
 export async function parseWat(text: string, options: ParseWatOptions = {}): Promise<Uint8Array> {

@@ -6,8 +6,18 @@
  * @module
  */
 
+/**
+ * A `wasi_snapshot_preview1` function as a backend provides it and the
+ * program imports it: wasm numbers in, an errno (or nothing) out.
+ *
+ * @example
+ * ```ts
+ * import type { WasiFunction } from "@mlink/mlink/wasi";
+ * const sched_yield: WasiFunction = () => 0; // errno 0: success
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
-type WasiFunction = (...args: any[]) => unknown;
+export type WasiFunction = (...args: any[]) => unknown;
 
 /**
  * A WASI preview1 implementation, seen through two things: its
@@ -21,7 +31,7 @@ type WasiFunction = (...args: any[]) => unknown;
  *
  * @example
  * ```ts
- * import type { WasiBackend } from "./backend.ts";
+ * import type { WasiBackend } from "@mlink/mlink/wasi";
  * // An implementation that knows only proc_exit and sched_yield.
  * const tiny: WasiBackend = {
  *   imports: { sched_yield: () => 0 },

@@ -6,7 +6,7 @@
  */
 
 import { type Caller, withCaller } from "../runtime/caller.ts";
-import { MEMORY_FREE, type WasiBackend } from "./backend.ts";
+import { MEMORY_FREE, type WasiBackend, type WasiFunction } from "./backend.ts";
 
 /** The name under which WASI preview1 programs import their system calls. */
 export const WASI_MODULE = "wasi_snapshot_preview1";
@@ -17,7 +17,7 @@ export const WASI_MODULE = "wasi_snapshot_preview1";
  *
  * @example
  * ```ts
- * import { WasiExit } from "./imports.ts";
+ * import { WasiExit } from "@mlink/mlink/wasi";
  * try {
  *   throw new WasiExit(3);
  * } catch (e) {
@@ -37,9 +37,6 @@ export class WasiExit extends Error {
   }
 }
 
-// deno-lint-ignore no-explicit-any
-type WasiFunction = (...args: any[]) => unknown;
-
 /** Which memory the backend points at now, shared by every binding of one backend. */
 interface Current {
   memory: WebAssembly.Memory | null;
@@ -53,8 +50,8 @@ interface Current {
  *
  * @example
  * ```ts
- * import { compile, instantiate } from "../../mod.ts";
- * import { nodeWasi, wasiImports } from "../wasi.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
+ * import { nodeWasi, wasiImports } from "@mlink/mlink/wasi";
  * const m = await compile(`(module
  *   (import "wasi_snapshot_preview1" "sched_yield" (func (result i32)))
  *   (func (export "run") (result i32) (call 0)))`);

@@ -9,7 +9,16 @@
 import { LinkError } from "../errors.ts";
 import type { WasiBackend } from "./backend.ts";
 
-/** What a WASI program sees of the world. */
+/**
+ * What a WASI program sees of the world.
+ *
+ * @example
+ * ```ts
+ * import { nodeWasi, type WasiConfig } from "@mlink/mlink/wasi";
+ * const config: WasiConfig = { args: ["prog"], env: { HOME: "/home" }, preopens: { "/home": "." } };
+ * const backend = await nodeWasi(config);
+ * ```
+ */
 export interface WasiConfig {
   /** The program's arguments, `argv[0]` included. */
   args?: readonly string[];
@@ -31,7 +40,7 @@ export interface WasiConfig {
  *
  * @example
  * ```ts
- * import { nodeWasi } from "./node.ts";
+ * import { nodeWasi } from "@mlink/mlink/wasi";
  * const backend = await nodeWasi({ args: ["prog", "in.txt"], preopens: { "/data": "." } });
  * console.log(Object.keys(backend.imports).length > 40); // true
  * ```

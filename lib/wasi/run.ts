@@ -14,7 +14,24 @@ import type { WasiBackend } from "./backend.ts";
 import { WASI_MODULE, WasiExit, wasiImports } from "./imports.ts";
 import { nodeWasi, type WasiConfig } from "./node.ts";
 
-/** Options of {@linkcode runWasi}. */
+/**
+ * Options of {@linkcode runWasi}: what the program sees (arguments,
+ * environment, preopened directories, standard streams), its other imports,
+ * and the WASI backend.
+ *
+ * @example
+ * ```ts
+ * import { loadArtifact } from "@mlink/mlink/loader";
+ * import { runWasi, type RunWasiOptions } from "@mlink/mlink/wasi";
+ * const options: RunWasiOptions = {
+ *   args: ["app", "/data/in.txt"],
+ *   env: { LANG: "C" },
+ *   preopens: { "/data": "./data" },
+ *   imports: { env: { now: () => Date.now() } },
+ * };
+ * Deno.exit(await runWasi(await loadArtifact(await Deno.readFile("app.mlk")), options));
+ * ```
+ */
 export interface RunWasiOptions extends WasiConfig, InstantiateOptions {
   /** Other imports of the module; a `wasi_snapshot_preview1` here replaces mlink's. */
   imports?: Imports;
@@ -31,8 +48,8 @@ export interface RunWasiOptions extends WasiConfig, InstantiateOptions {
  *
  * @example
  * ```ts
- * import { compile } from "../../mod.ts";
- * import { runWasi } from "../wasi.ts";
+ * import { compile } from "@mlink/mlink";
+ * import { runWasi } from "@mlink/mlink/wasi";
  * const m = await compile(`(module
  *   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
  *   (func (export "_start") (call $exit (i32.const 3))))`);
@@ -70,8 +87,8 @@ function exportedFunction(instance: Instance, name: string): (() => unknown) | u
  *
  * @example
  * ```ts
- * import { compile, instantiate } from "../../mod.ts";
- * import { runCommand } from "../wasi.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
+ * import { runCommand } from "@mlink/mlink/wasi";
  * const m = await compile(`(module (func (export "_start")))`);
  * console.log(runCommand(await instantiate(m))); // 0
  * ```
@@ -94,8 +111,8 @@ export function runCommand(instance: Instance): number {
  *
  * @example
  * ```ts
- * import { compile, instantiate } from "../../mod.ts";
- * import { initializeReactor } from "../wasi.ts";
+ * import { compile, instantiate } from "@mlink/mlink";
+ * import { initializeReactor } from "@mlink/mlink/wasi";
  * const m = await compile(`(module (global $g (export "g") (mut i32) (i32.const 0))
  *   (func (export "_initialize") (global.set $g (i32.const 1))))`);
  * const instance = await instantiate(m);

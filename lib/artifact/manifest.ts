@@ -1,0 +1,248 @@
+/**
+ * The manifest of a precompiled cache directory (`manifest.json`, written by
+ * `precompile`), and loading an artifact through it by its source's name,
+ * for deploys that ship the cache without the sources. The manifest is
+ * untrusted like the artifacts: its size, shape and keys are checked before
+ * use, and a key can only name a file directly inside the directory.
+ *
+ * @module
+ */
+
+import { ArtifactError } from "../errors.ts";
+import { MAX_MANIFEST_BYTES } from "../limits.ts";
+import type { Module } from "../runtime/module.ts";
+import { entryPath } from "./cache.ts";
+import { ARTIFACT_VERSION } from "./format.ts";
+import { loadArtifact } from "./load.ts";
+
+/** File name of the manifest in a cache directory. */
+export const MANIFEST_FILE = "manifest.json";
+
+/** One source in the manifest: its cache key and the size of its artifact. */
+export interface ManifestEntry {
+  /** The cache key: hex SHA-256 of the format version and the source bytes. */
+  key: string;
+  /** Length of the artifact file in bytes. */
+  bytes: number;
+}
+
+/** The manifest written beside the artifacts: source path → cache key. */
+export interface Manifest {
+  /** The artifact format version of every entry. */
+  format: number;
+  /** Entries by source path, as it was given to (or found by) `precompile`. */
+  entries: Record<string, ManifestEntry>;
+}
+
+/**
+ * Options of {@linkcode loadFromManifest}.
+ *
+ * @example
+ * ```ts
+ * import { loadFromManifest } from "@mlink/mlink/loader";
+ * // A deploy of some 200,000 artifacts needs a bigger manifest.
+ * const module = await loadFromManifest("cache", "app.wasm", { maxManifestBytes: 64 << 20 });
+ * ```
+ */
+export interface LoadFromManifestOptions {
+  /** Largest `manifest.json` to read, in bytes (default 8 MiB). */
+  maxManifestBytes?: number;
+}
+
+/** Path of the manifest in `dir`. */
+export function manifestPath(dir: string): string {
+  return `${dir.replace(/\/+$/, "")}/${MANIFEST_FILE}`;
+}
+
+/** A cache key: what `cacheKey` makes, so never a path. */
+const KEY = /^[0-9a-f]{64}$/;
+
+/** How many sources an error message lists before it says how many more. */
+const LISTED = 8;
+
+/**
+ * Loads the artifact that `precompile` made from the source `name`, found
+ * through `dir/manifest.json`: no source bytes needed. `name` is the source
+ * path exactly as the manifest has it (`wasm/app.wasm`), or its last path
+ * segments when exactly one source ends with them (`app.wasm`,
+ * `sub/app.wasm`). The artifact's size is checked against the manifest, and
+ * its header and checksum as by `loadArtifact`, which also compiles its core
+ * modules.
+ *
+ * Throws `ArtifactError`, naming the file, for: a missing, oversized or
+ * malformed manifest, a manifest of another format, a key that is not a
+ * cache key (so never a path like `../x`), a name that matches no source or
+ * several (the message lists what the manifest has), and a missing or
+ * corrupt artifact.
+ *
+ * @param dir The cache directory, as given to `precompile` as `outDir`.
+ * @param name The source path, or its last segments.
+ * @param options The manifest size limit.
+ * @returns The module, its core modules compiled.
+ *
+ * @example
+ * ```ts
+ * import { instantiate, loadFromManifest } from "@mlink/mlink/loader";
+ * // After `cli.ts precompile wasm/ --out .mlink-cache`:
+ * const module = await loadFromManifest(".mlink-cache", "app.wasm");
+ * const instance = await instantiate(module);
+ * ```
+ */
+export async function loadFromManifest(
+  dir: string,
+  name: string,
+  options: LoadFromManifestOptions = {},
+): Promise<Module> {
+  if (typeof name !== "string") {
+    throw new ArtifactError(`expected the name of a source, got ${typeof name}`, manifestPath(dir));
+  }
+  const manifest = await readManifest(dir, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
+  const source = findSource(manifest, name, manifestPath(dir));
+  const { key, bytes } = manifest.entries[source];
+  const path = entryPath(dir, key);
+  const info = await statOrUndefined(path);
+  if (info === undefined) {
+    throw new ArtifactError(
+      `the manifest maps ${
+        JSON.stringify(source)
+      } to this artifact, which is missing: precompile again`,
+      path,
+    );
+  }
+  if (!info.isFile) throw new ArtifactError("the artifact is not a file", path);
+  if (info.size !== bytes) {
+    throw new ArtifactError(
+      `the artifact has ${info.size} bytes, the manifest says ${bytes}: it is corrupt or was replaced`,
+      path,
+    );
+  }
+  return await loadArtifact(await Deno.readFile(path), path);
+}
+
+/**
+ * Reads and checks `dir/manifest.json`: at most `limit` bytes, UTF-8 JSON,
+ * this format version, and entries of a cache key and a size each.
+ */
+export async function readManifest(dir: string, limit: number): Promise<Manifest> {
+  const path = manifestPath(dir);
+  const fail = (reason: string) => new ArtifactError(reason, path);
+  const text = await readText(path, limit);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ArtifactError(`the manifest is not JSON: ${(e as Error).message}`, path, {
+      cause: e,
+    });
+  }
+  if (!isRecord(json)) throw fail("the manifest is not a JSON object");
+  if (typeof json.format !== "number") throw fail("the manifest has no format version");
+  if (json.format !== ARTIFACT_VERSION) {
+    throw fail(
+      `manifest format ${json.format}, this loader reads ${ARTIFACT_VERSION}: precompile again with this version`,
+    );
+  }
+  if (!isRecord(json.entries)) throw fail(`the manifest's "entries" is not an object`);
+  const entries: Record<string, ManifestEntry> = Object.create(null);
+  for (const [source, entry] of Object.entries(json.entries)) {
+    if (!isRecord(entry) || typeof entry.key !== "string" || !isSize(entry.bytes)) {
+      throw fail(
+        `the manifest entry ${JSON.stringify(source)} is not { "key": string, "bytes": number }`,
+      );
+    }
+    if (!KEY.test(entry.key)) {
+      throw fail(
+        `the manifest entry ${JSON.stringify(source)} has the key ${
+          JSON.stringify(entry.key.slice(0, 80))
+        }${entry.key.length > 80 ? "…" : ""}, which is not a cache key (64 hex digits)`,
+      );
+    }
+    entries[source] = { key: entry.key, bytes: entry.bytes };
+  }
+  return { format: json.format, entries };
+}
+
+/** The manifest's source for `name`: the same path, or the only one that ends with it. */
+function findSource(manifest: Manifest, name: string, path: string): string {
+  const sources = Object.keys(manifest.entries);
+  if (Object.hasOwn(manifest.entries, name)) return name;
+  const matches = name === "" ? [] : sources.filter((s) => s.endsWith(`/${name}`));
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw new ArtifactError(
+      `${JSON.stringify(name)} matches ${matches.length} sources in the manifest: ${
+        listed(matches)
+      }; give more of the path`,
+      path,
+    );
+  }
+  throw new ArtifactError(
+    sources.length === 0
+      ? `no source ${JSON.stringify(name)}: the manifest is empty`
+      : `no source ${JSON.stringify(name)} in the manifest; it has ${listed(sources)}`,
+    path,
+  );
+}
+
+/** `"a", "b", … and 3 more`. */
+function listed(sources: readonly string[]): string {
+  const shown = sources.slice(0, LISTED).map((s) => JSON.stringify(s)).join(", ");
+  return sources.length > LISTED ? `${shown} … and ${sources.length - LISTED} more` : shown;
+}
+
+/** The file at `path` as UTF-8 text, refused before reading when over `limit` bytes. */
+async function readText(path: string, limit: number): Promise<string> {
+  const info = await statOrUndefined(path);
+  if (info === undefined) {
+    throw new ArtifactError(
+      "no manifest here: precompile into this directory first (`cli.ts precompile … --out DIR`)",
+      path,
+    );
+  }
+  if (!info.isFile) throw new ArtifactError("the manifest is not a file", path);
+  const tooBig = (size: number) =>
+    new ArtifactError(`the manifest is ${size} bytes, more than the limit of ${limit}`, path);
+  if (info.size > limit) throw tooBig(info.size);
+  // The file may grow between stat and read: the limit holds while reading too.
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const file = await Deno.open(path);
+  try {
+    const buffer = new Uint8Array(64 * 1024);
+    for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
+      total += n;
+      if (total > limit) throw tooBig(total);
+      chunks.push(buffer.slice(0, n));
+    }
+  } finally {
+    file.close();
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new ArtifactError("the manifest is not UTF-8 text", path, { cause: e });
+  }
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isSize(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}

@@ -1,0 +1,374 @@
+/**
+ * Typed bindings: TypeScript declarations of a module's exports and of the
+ * imports `instantiate` takes, as jco writes a `.d.ts` for a component.
+ * Two forms: declarations to use with mlink's own `instantiate`, and the
+ * self-contained `.d.ts` of an ES module that carries a compiled module.
+ *
+ * @module
+ */
+
+import { Module } from "../runtime/module.ts";
+import { quoted, TypeWriter } from "./types_render.ts";
+
+/** Options of {@linkcode declarations}. */
+export interface DeclarationsOptions {
+  /**
+   * `"module"` (the default): `Exports` and `Imports` to use with mlink's
+   * `instantiate`. `"esm"`: the `.d.ts` that sits next to a self-contained
+   * ES module exporting `module`, `instantiate` and `instantiateSync`; it
+   * imports nothing.
+   */
+  form?: "module" | "esm";
+  /** What the header comment says the declarations were generated from (a file name, say). */
+  name?: string;
+  /**
+   * Form `"module"` only: a specifier to import mlink's `Module` type from
+   * (such as the URL of its `mod.ts`), so that an exported module can be
+   * passed back to mlink's `instantiate`. Without it the declarations import
+   * nothing and declare a structural `Module`, which mlink's modules satisfy.
+   */
+  mlink?: string;
+}
+
+/**
+ * Bad input to {@linkcode declarations} or {@linkcode selfTypesComment}.
+ *
+ * @example
+ * ```ts
+ * import { DeclarationsError, declarations } from "./types.ts";
+ * try {
+ *   declarations({} as never);
+ * } catch (e) {
+ *   if (e instanceof DeclarationsError) console.log(e.message);
+ * }
+ * ```
+ */
+export class DeclarationsError extends Error {
+  /** Makes an error with the given message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DeclarationsError";
+  }
+}
+
+/**
+ * TypeScript declarations of `module`'s exports and imports.
+ *
+ * - `Exports`: i32, f32 and f64 are `number`, i64 `bigint`, funcref a
+ *   function or `null`, externref `unknown`; functions take positional
+ *   parameters and return `void`, a value or a readonly tuple; memories,
+ *   tables and globals are their `WebAssembly` objects (globals typed by
+ *   value); a nested instance is `{ readonly exports: … }`, a module `Module`.
+ *   A function with a v128 in its type cannot be called from JS: no call
+ *   type-checks.
+ * - `Imports`: the object `instantiate` takes, `{ x: value }` for a
+ *   single-level import and `{ a: { b: value } }` for a two-level one or an
+ *   instance import.
+ *
+ * The output depends only on the module's type and the options. Throws
+ * {@linkcode DeclarationsError} for bad arguments.
+ *
+ * @param module A compiled module.
+ * @param options The form, the name for the header comment, and for the
+ *   "module" form where to import mlink's `Module` type from.
+ * @returns The declarations, as the text of a `.ts` or `.d.ts` file.
+ *
+ * @example
+ * ```ts
+ * import { compile } from "../../mod.ts";
+ * import { declarations } from "./types.ts";
+ *
+ * const module = await compile(`(module
+ *   (import "env" "log" (func $log (param i32)))
+ *   (func (export "twice") (param i64) (result i64) local.get 0 local.get 0 i64.add))`);
+ * const text = declarations(module, { name: "twice.wat" });
+ * console.log(text.includes("readonly twice: (a0: bigint) => bigint;")); // true
+ * console.log(text.includes("readonly log: (a0: number) => void;")); // true
+ * ```
+ */
+export function declarations(module: Module, options: DeclarationsOptions = {}): string {
+  if (!(module instanceof Module)) {
+    throw new DeclarationsError(
+      `declarations expects a Module from compile(), got ${describe(module)}`,
+    );
+  }
+  if (options === null || typeof options !== "object") {
+    throw new DeclarationsError(`options must be an object, got ${describe(options)}`);
+  }
+  const { form = "module", name, mlink } = options;
+  if (form !== "module" && form !== "esm") {
+    throw new DeclarationsError(
+      `form must be "module" or "esm", got ${
+        typeof form === "string" ? quoted(form) : describe(form)
+      }`,
+    );
+  }
+  if (name !== undefined && typeof name !== "string") {
+    throw new DeclarationsError(`name must be a string, got ${describe(name)}`);
+  }
+  if (mlink !== undefined) {
+    if (typeof mlink !== "string" || mlink === "") {
+      throw new DeclarationsError(`mlink must be a module specifier, got ${describe(mlink)}`);
+    }
+    if (form === "esm") {
+      throw new DeclarationsError(
+        `the "esm" form imports nothing: mlink applies to the "module" form only`,
+      );
+    }
+  }
+
+  const writer = new TypeWriter(module);
+  const exportLines = writer.exports("  ");
+  const importLines = writer.imports("  ");
+  const named = name ?? module.name;
+  const source = named === "" ? "an unnamed module" : quoted(named);
+  const needsImports = importLines.length > 0;
+
+  const out: string[] = [];
+  if (form === "module") {
+    out.push(
+      `// TypeScript declarations of the exports and imports of ${source}.`,
+      "// Generated by mlink: do not edit, generate them again when the module changes.",
+      "//",
+      "// With mlink:",
+      needsImports ? "//   const imports: Imports = { … };" : "//   // the module imports nothing",
+      `//   const instance = await instantiate(module${needsImports ? ", imports" : ""});`,
+      "//   const exports = instance.exports as unknown as Exports;",
+      "",
+    );
+    if (mlink !== undefined && writer.uses.module) {
+      out.push(`import type { Module } from ${quoted(mlink)};`, "");
+    }
+  } else {
+    out.push(
+      `// TypeScript declarations of the ES module generated by mlink from ${source}.`,
+      "// Generated by mlink: do not edit. The module names this file in its",
+      "// `@ts-self-types` comment, so Deno reads it; tsc finds it next to the module.",
+      "",
+    );
+  }
+  out.push(...document(exportLines, importLines, form === "esm"));
+  if (form === "esm") out.push(...esmApi(needsImports));
+  else if (writer.uses.module && mlink === undefined) out.push(...MODULE_INTERFACE, ...DESCRIPTORS);
+  if (writer.uses.global) out.push(...GLOBAL);
+  if (writer.uses.mutableGlobal) out.push(...MUTABLE_GLOBAL);
+  return out.join("\n");
+}
+
+/**
+ * The comment that makes Deno read a `.d.ts` for the ES module it starts:
+ * `// @ts-self-types="./app.d.ts"`. Deno honours it only among the leading
+ * comments of the module, before any code, and only with a relative (`./`)
+ * or absolute specifier; `file` without one is taken relative to the module.
+ * Throws {@linkcode DeclarationsError} for a name that cannot be written
+ * into the comment.
+ *
+ * @param file The declarations' file name or specifier, e.g. `app.d.ts`.
+ * @returns The comment line, without a line break.
+ *
+ * @example
+ * ```ts
+ * import { selfTypesComment } from "./types.ts";
+ * console.log(selfTypesComment("app.d.ts")); // // @ts-self-types="./app.d.ts"
+ * ```
+ */
+export function selfTypesComment(file: string): string {
+  if (typeof file !== "string" || file === "" || /["\\\p{Cc}\u2028\u2029]/u.test(file)) {
+    throw new DeclarationsError(
+      `cannot name ${
+        typeof file === "string" ? quoted(file) : describe(file)
+      } in a @ts-self-types comment`,
+    );
+  }
+  const specifier = /^(\.{1,2}\/|\/|[A-Za-z][A-Za-z0-9+.-]*:)/.test(file) ? file : `./${file}`;
+  return `// @ts-self-types="${specifier}"`;
+}
+
+function document(exportLines: string[], importLines: string[], esm: boolean): string[] {
+  const instance = esm ? "an instance" : "an instance of the module";
+  return [
+    `/** The exports of ${instance}. */`,
+    ...(exportLines.length === 0
+      ? ["// deno-lint-ignore no-empty-interface", "export interface Exports {}"]
+      : ["export interface Exports {", ...exportLines, "}"]),
+    "",
+    ...(importLines.length === 0
+      ? [
+        "/** The module imports nothing. */",
+        "export type Imports = Record<string, never>;",
+      ]
+      : [
+        "/**",
+        " * The imports `instantiate` takes: a value for each single-level import, an",
+        " * object of values for each two-level import or instance import.",
+        " */",
+        "export type Imports = {",
+        ...importLines,
+        "};",
+      ]),
+    "",
+  ];
+}
+
+/**
+ * The ES module's own exports: `module`, `instantiate` and `instantiateSync`
+ * (whose `imports` is optional when nothing is imported), and the classes
+ * it re-exports from its copy of mlink.
+ */
+function esmApi(needsImports: boolean): string[] {
+  const imports = needsImports ? "imports: Imports" : "imports?: Imports";
+  return [
+    "/** The compiled module. */",
+    "export declare const module: Module;",
+    "",
+    "/** Instantiates the module; rejects with a `LinkError` when an import does not fit. */",
+    "export declare function instantiate(",
+    `  ${imports},`,
+    "  options?: InstantiateOptions,",
+    "): Promise<Instance>;",
+    "",
+    "/** Instantiates the module synchronously; throws a `LinkError` when an import does not fit. */",
+    "export declare function instantiateSync(",
+    `  ${imports},`,
+    "  options?: InstantiateOptions,",
+    "): Instance;",
+    "",
+    "/** Options of `instantiate`. */",
+    "export interface InstantiateOptions {",
+    "  /** Most instances one call may create, nested ones included (default 10,000). */",
+    "  maxInstances?: number;",
+    "}",
+    "",
+    "/**",
+    " * A compiled module, of this ES module's own copy of mlink: a module import",
+    " * takes one of these (`Module.deserialize`, or a module an instance exports),",
+    " * not a `Module` of another copy of mlink.",
+    " */",
+    "export declare class Module {",
+    "  #private;",
+    "  private constructor();",
+    "  /** Loads a module from an mlink artifact, the bytes of `serialize()`. */",
+    "  static deserialize(bytes: Uint8Array, source?: string): Module;",
+    ...MODULE_MEMBERS,
+    "}",
+    "",
+    "/** An instance: its exports, by name. `instantiate` makes an `Instance<Exports>`. */",
+    "export declare class Instance<E = Exports> {",
+    "  private constructor();",
+    "  readonly exports: E;",
+    "}",
+    "",
+    "/** A binary that is malformed or invalid. */",
+    "export declare class CompileError extends WebAssembly.CompileError {",
+    "  constructor(",
+    "    reason: string,",
+    "    where?: { offset?: number; path?: readonly string[] },",
+    "    options?: ErrorOptions,",
+    "  );",
+    "  /** The message without location. */",
+    "  readonly reason: string;",
+    "  /** Byte offset in the outermost binary, when known. */",
+    "  readonly offset?: number;",
+    "  /** Path of nested modules, outermost first. */",
+    "  readonly path: readonly string[];",
+    "}",
+    "",
+    "/** Instantiation could not link: a missing import, or one of the wrong kind or type. */",
+    "export declare class LinkError extends WebAssembly.LinkError {",
+    "  constructor(reason: string, path?: readonly string[], options?: ErrorOptions);",
+    "  /** The message without the module path. */",
+    "  readonly reason: string;",
+    "  /** Path of nested modules whose instantiation failed, outermost first. */",
+    "  readonly path: readonly string[];",
+    "}",
+    "",
+    "/** An artifact that cannot be loaded: truncated, corrupt, foreign or of another format. */",
+    "export declare class ArtifactError extends Error {",
+    "  constructor(reason: string, source?: string, options?: ErrorOptions);",
+    "  /** The message without the source. */",
+    "  readonly reason: string;",
+    "}",
+    "",
+    ...DESCRIPTORS,
+  ];
+}
+
+/** What a caller sees of mlink's `Module`, and the same of the ES module's. */
+const MODULE_MEMBERS = [
+  "  /** The module's name from its binary's name section (`\"\"` when it has none). */",
+  "  readonly name: string;",
+  "  /** The module's imports, in binary order. */",
+  "  imports(): ModuleImportDescriptor[];",
+  "  /** The module's exports, in binary order. */",
+  "  exports(): ModuleExportDescriptor[];",
+  "  /** Serializes the module into a portable mlink artifact. */",
+  "  serialize(): Uint8Array;",
+];
+
+/** mlink's `Module`, structurally, for the "module" form: its modules satisfy it. */
+const MODULE_INTERFACE = [
+  "/** A compiled mlink module. */",
+  "export interface Module {",
+  ...MODULE_MEMBERS,
+  "}",
+  "",
+];
+
+const DESCRIPTORS = [
+  "/** Kinds as `Module.imports()` and `Module.exports()` name them. */",
+  "export type ExternKind =",
+  '  | "func"',
+  '  | "table"',
+  '  | "memory"',
+  '  | "global"',
+  '  | "module"',
+  '  | "instance";',
+  "",
+  "/** An import of a module, as written in its binary. */",
+  "export interface ModuleImportDescriptor {",
+  "  /** First (or only) name. */",
+  "  module: string;",
+  "  /** Second name of a two-level import; `null` for a single-level import. */",
+  "  name: string | null;",
+  "  kind: ExternKind;",
+  "  /** The expected type in text syntax, e.g. `(func (param i32))`. */",
+  "  type: string;",
+  "}",
+  "",
+  "/** An export of a module. */",
+  "export interface ModuleExportDescriptor {",
+  "  name: string;",
+  "  kind: ExternKind;",
+  "  /** Its type in text syntax. */",
+  "  type: string;",
+  '  /** For a function: its parameter types, e.g. `["i32", "i64"]`. */',
+  "  params?: string[];",
+  "  /** For a function: its result types. */",
+  "  results?: string[];",
+  "}",
+  "",
+];
+
+const GLOBAL = [
+  "/** An immutable `WebAssembly.Global` whose value is a `T`. */",
+  "export interface Global<T> extends WebAssembly.Global {",
+  "  readonly value: T;",
+  "  valueOf(): T;",
+  "}",
+  "",
+];
+
+const MUTABLE_GLOBAL = [
+  "/** A mutable `WebAssembly.Global` whose value is a `T`. */",
+  "export interface MutableGlobal<T> extends WebAssembly.Global {",
+  "  value: T;",
+  "  valueOf(): T;",
+  "}",
+  "",
+];
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
