@@ -19,3 +19,14 @@ export { WASI_MODULE, WasiExit, wasiImports } from "./wasi/imports.ts";
 export { nodeWasi, type WasiConfig } from "./wasi/node.ts";
 export { initializeReactor, runCommand, runWasi, type RunWasiOptions } from "./wasi/run.ts";
 export { Caller, withCaller } from "./runtime/caller.ts";
+// The runtime types that WASI's functions take and return, for users of
+// this entry alone (type-only: nothing more is loaded).
+export type { ExportValue, Instance } from "./runtime/instance.ts";
+export type { InstantiateOptions } from "./runtime/instantiate.ts";
+export type { Imports } from "./runtime/linker.ts";
+export type {
+  ExternKind,
+  Module,
+  ModuleExportDescriptor,
+  ModuleImportDescriptor,
+} from "./runtime/module.ts";

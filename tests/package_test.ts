@@ -51,7 +51,11 @@ Deno.test("every task says what it does, and the test task checks the doc exampl
   assert(/^deno check --doc .+ && deno test /.test(config.tasks.test.command));
 });
 
-Deno.test("deno doc --lint is clean on the entry points", async () => {
+Deno.test("deno doc --lint is clean on the entry points, together and each alone", async () => {
+  for (const entry of entries) {
+    const alone = await deno("doc", "--lint", entry);
+    assert(alone.success, `${entry}:\n${alone.output}`);
+  }
   const { success, output } = await deno("doc", "--lint", ...entries);
   assert(success, output);
   assert(!/error/i.test(output), output);
