@@ -19,6 +19,7 @@
 import { compile, compileSync, instantiateSync } from "../mod.ts";
 import { buildEsm } from "../lib/deploy/esm.ts";
 import { binary, quickMode, wide } from "./workloads.ts";
+import { SMALL_PROGRAM } from "../tests/helpers/deploy.ts";
 
 const root = new URL("../", import.meta.url);
 const dir = await Deno.makeTempDir({ prefix: "mlink-deploy-bench-" });
@@ -114,16 +115,7 @@ console.log(${call});
 }
 
 {
-  const module = await compile(`(module $app
-    (import "host" "add" (func $add (param i32 i32) (result i32)))
-    (module $child
-      (import "add" (func $add (param i32 i32) (result i32)))
-      (func (export "twice") (param i32) (result i32)
-        local.get 0
-        local.get 0
-        call $add))
-    (instance $c (instantiate $child (import "add" (func $add))))
-    (export "twice" (func $c "twice")))`);
+  const module = await compile(SMALL_PROGRAM);
   await deployGroup(
     "small",
     module.serialize(),

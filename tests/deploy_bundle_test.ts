@@ -6,7 +6,7 @@
 
 import { assert, assertEquals } from "@std/assert";
 import { compile } from "../mod.ts";
-import { graphOf, inTempDir, moduleReferences } from "./helpers/deploy.ts";
+import { graphOf, inTempDir, moduleReferences, SMALL_PROGRAM } from "./helpers/deploy.ts";
 
 const dist = new URL("../dist/", import.meta.url);
 const decoder = new TextDecoder();
@@ -53,16 +53,7 @@ Deno.test("dist/loader.js exports everything lib/loader.ts exports", async () =>
 });
 
 Deno.test("dist/loader.js loads an artifact and runs it, with only read access to it", async () => {
-  const module = await compile(`(module $app
-    (import "host" "add" (func $add (param i32 i32) (result i32)))
-    (module $child
-      (import "add" (func $add (param i32 i32) (result i32)))
-      (func (export "twice") (param i32) (result i32)
-        local.get 0
-        local.get 0
-        call $add))
-    (instance $c (instantiate $child (import "add" (func $add))))
-    (export "twice" (func $c "twice")))`);
+  const module = await compile(SMALL_PROGRAM);
   await inTempDir(async (dir) => {
     await Deno.writeFile(`${dir}/app.mlk`, module.serialize());
     await Deno.writeTextFile(

@@ -8,22 +8,12 @@ import { assert, assertEquals, assertInstanceOf, assertRejects } from "@std/asse
 import { ArtifactError, compile, type Module } from "../mod.ts";
 import { buildEsm, BundleError } from "../lib/deploy/esm.ts";
 import { bundle } from "../lib/deploy/esm_bundle.ts";
-import { graphOf, inTempDir, moduleReferences, serve } from "./helpers/deploy.ts";
+import { graphOf, inTempDir, moduleReferences, serve, SMALL_PROGRAM } from "./helpers/deploy.ts";
 
 const root = new URL("../", import.meta.url);
 const decoder = new TextDecoder();
 
-/** A parent that instantiates a child with a host function and re-exports the child's function. */
-const PROGRAM = `(module $app
-  (import "host" "add" (func $add (param i32 i32) (result i32)))
-  (module $child
-    (import "add" (func $add (param i32 i32) (result i32)))
-    (func (export "twice") (param i32) (result i32)
-      local.get 0
-      local.get 0
-      call $add))
-  (instance $c (instantiate $child (import "add" (func $add))))
-  (export "twice" (func $c "twice")))`;
+const PROGRAM = SMALL_PROGRAM;
 
 /** What a consumer of the ES module runs; `from` is where it imports `app.js` from. */
 function consumer(from: string): string {

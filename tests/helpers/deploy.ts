@@ -65,3 +65,15 @@ export async function graphOf(file: string): Promise<[string, unknown[]][]> {
   };
   return info.modules.map((m) => [m.specifier, m.dependencies ?? []]);
 }
+
+/** A small deploy: a parent that instantiates a child with a host function `host.add` and re-exports the child's `twice`. */
+export const SMALL_PROGRAM = `(module $app
+  (import "host" "add" (func $add (param i32 i32) (result i32)))
+  (module $child
+    (import "add" (func $add (param i32 i32) (result i32)))
+    (func (export "twice") (param i32) (result i32)
+      local.get 0
+      local.get 0
+      call $add))
+  (instance $c (instantiate $child (import "add" (func $add))))
+  (export "twice" (func $c "twice")))`;
