@@ -9,28 +9,49 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import denoJson from "./deno.json" with { type: "json" };
 import { compile, LinkToolError, parseWat } from "./mod.ts";
-import { InputError, loadModule } from "./lib/cli/input.ts";
+import { fileErrorReason, InputError, loadModule, readInput, readText } from "./lib/cli/input.ts";
 import { directoryOf, fileReader } from "./lib/file_reader.ts";
-import { linkFiles, parseLinkArgs } from "./lib/cli/link.ts";
+import { LINK_ARGS, linkFiles, linkRequest } from "./lib/cli/link.ts";
 import { buildEsm } from "./lib/deploy/esm.ts";
 import { declarations, selfTypesComment } from "./lib/deploy/types.ts";
-import { parseRunArgs, runProgram } from "./lib/cli/run.ts";
+import { RUN_ARGS, runProgram, runRequest } from "./lib/cli/run.ts";
 import { UsageError } from "./lib/cli/usage.ts";
+import { type Args, type ArgsSpec, readArgs } from "./lib/cli/args.ts";
+import { OutputError, STDOUT, writeOutput } from "./lib/cli/output.ts";
 import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
 import { precompile, type PrecompileEntry } from "./lib/artifact/precompile.ts";
-import { writeFileAtomic } from "./lib/artifact/cache.ts";
-import { runScript } from "./lib/wast/runner.ts";
+import { DEFAULT_COMMAND_TIMEOUT_MS, ScriptRunner } from "./lib/wast/runner.ts";
 
 interface Command {
   summary: string;
   usage: string;
-  strings?: string[];
-  booleans?: string[];
-  run?(args: ReturnType<typeof parseArgs>): Promise<number>;
-  /** Commands that read their own arguments (`run` passes words after FILE on as they are). */
-  runRaw?(argv: string[]): Promise<number>;
+  /** What the command accepts; every other word is a usage error. */
+  args: ArgsSpec;
+  run(args: Args): Promise<number>;
+}
+
+/** A command that takes one FILE, and `flags`. */
+function fileArgs(command: string, flags: string[]): ArgsSpec {
+  return {
+    command,
+    options: Object.fromEntries(flags.map((f) => [f, { value: false }])),
+    operands: { name: "FILE", min: 1, max: 1, missing: `${command} needs a FILE` },
+  };
+}
+
+/** A command that takes FILE and `-o OUT`, and `flags`. */
+function fileToFileArgs(command: string, flags: string[]): ArgsSpec {
+  const missing = `${command} needs FILE and -o OUT`;
+  return {
+    command,
+    options: {
+      "--output": { value: true, aliases: ["-o"], required: missing },
+      ...Object.fromEntries(flags.map((f) => [f, { value: false }])),
+    },
+    operands: { name: "FILE", min: 1, max: 1, missing },
+  };
 }
 
 const commands: Record<string, Command> = {
@@ -60,27 +81,30 @@ Options (before FILE):
 Examples:
   mlink run --dir data::/data --env K=V prog.wasm /data/in.txt
   mlink run --invoke add math.wat 1 2`,
-    runRaw: async (argv) => await runProgram(parseRunArgs(argv)),
+    args: RUN_ARGS,
+    run: async (args) => await runProgram(runRequest(args)),
   },
   parse: {
     summary: "convert module-linking text to a binary",
     usage: `mlink parse FILE.wat -o OUT.wasm
 
-Parses module-linking text and writes the module-linking binary.`,
-    strings: ["o", "output"],
+Parses module-linking text and writes the module-linking binary; -o -
+writes it to standard output. FILE must be UTF-8 text (a binary or an
+artifact is refused).`,
+    args: fileToFileArgs("parse", []),
     async run(args) {
-      const [file] = args._.map(String);
-      const out = (args.o ?? args.output) as string | undefined;
-      if (file === undefined || out === undefined) {
-        throw new UsageError("parse needs FILE and -o OUT");
+      const [file] = args.operands;
+      const out = args.value("--output")!;
+      const input = await readInput(file);
+      if (input.kind !== "text") {
+        throw new InputError(`${file} is a WebAssembly ${input.kind} already: parse takes text`);
       }
-      const text = await Deno.readTextFile(file);
-      const bytes = await parseWat(text, {
+      const bytes = await parseWat(input.text, {
         filename: file,
         readFile: fileReader(directoryOf(file)),
       });
-      await writeFileAtomic(out, bytes);
-      console.log(`wrote ${out} (${bytes.length} bytes)`);
+      await writeOutput(out, bytes);
+      if (out !== STDOUT) console.log(`wrote ${out} (${bytes.length} bytes)`);
       return 0;
     },
   },
@@ -98,21 +122,23 @@ embedded and the loader bundled in (by \`deno bundle\`), importing nothing,
 runnable with no permissions and importable by URL. It exports \`module\`,
 \`instantiate(imports?, options?)\` and \`instantiateSync\`. Its typed
 bindings are written beside it (OUT.d.ts) and found by Deno through the
-module's @ts-self-types comment.`,
-    strings: ["o", "output"],
-    booleans: ["esm"],
+module's @ts-self-types comment.
+
+-o - writes the artifact to standard output (not with --esm, which writes
+two files).`,
+    args: fileToFileArgs("compile", ["--esm"]),
     async run(args) {
-      const [file, ...extra] = args._.map(String);
-      const out = (args.o ?? args.output) as string | undefined;
-      if (file === undefined || out === undefined) {
-        throw new UsageError("compile needs FILE and -o OUT");
+      const [file] = args.operands;
+      const out = args.value("--output")!;
+      const esm = args.flag("--esm");
+      if (esm && out === STDOUT) {
+        throw new UsageError("compile --esm writes OUT.js and OUT.d.ts: -o needs a file name");
       }
-      if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
       const module = await loadModule(file);
       const artifact = module.serialize();
-      if (!args.esm) {
-        await writeFileAtomic(out, artifact);
-        console.log(`wrote ${out} (${artifact.length} bytes)`);
+      if (!esm) {
+        await writeOutput(out, artifact);
+        if (out !== STDOUT) console.log(`wrote ${out} (${artifact.length} bytes)`);
         return 0;
       }
       const source = basename(file);
@@ -121,8 +147,8 @@ module's @ts-self-types comment.`,
         await buildEsm(artifact, { source });
       const types = declarations(module, { form: "esm", name: source });
       const encoder = new TextEncoder();
-      await writeFileAtomic(typesPath, encoder.encode(types));
-      await writeFileAtomic(out, encoder.encode(code));
+      await writeOutput(typesPath, encoder.encode(types));
+      await writeOutput(out, encoder.encode(code));
       console.log(
         `wrote ${out} (${code.length} bytes: a ${artifact.length}-byte artifact and the loader) and ${typesPath}`,
       );
@@ -138,14 +164,12 @@ Prints TypeScript declarations for FILE (binary, text or artifact): an
 as a tuple, memories/tables/globals as WebAssembly types, nested instances
 as typed objects, modules as Module) and the \`Imports\` type of
 instantiate's imports. --esm prints the .d.ts of \`compile --esm\`'s module.`,
-    booleans: ["esm"],
+    args: fileArgs("types", ["--esm"]),
     async run(args) {
-      const [file, ...extra] = args._.map(String);
-      if (file === undefined) throw new UsageError("types needs a FILE");
-      if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+      const [file] = args.operands;
       const module = await loadModule(file);
       console.log(
-        declarations(module, { form: args.esm ? "esm" : "module", name: basename(file) }),
+        declarations(module, { form: args.flag("--esm") ? "esm" : "module", name: basename(file) }),
       );
       return 0;
     },
@@ -160,16 +184,19 @@ in dependency order; an import whose module name is NAME is satisfied by
 that instance (a reactor is initialized first, by OUT itself). Every other
 import (wasi_snapshot_preview1, env, …) becomes an import of OUT, one per
 name; OUT exports what MAIN exports. Cycles, missing exports and type
-mismatches are errors naming both modules and the field.
+mismatches are errors naming both modules and the field. -o - writes OUT
+to standard output.
 
 Example:
   mlink link main.wasm --module greeter=greeter.wasm -o app.wasm
   mlink run app.wasm`,
-    async runRaw(argv) {
-      const request = parseLinkArgs(argv);
+    args: LINK_ARGS,
+    async run(args) {
+      const request = linkRequest(args);
       const started = performance.now();
       const bytes = await linkFiles(request);
-      await writeFileAtomic(request.output, bytes);
+      await writeOutput(request.output, bytes);
+      if (request.output === STDOUT) return 0;
       const ms = (performance.now() - started).toFixed(1);
       console.log(
         `wrote ${request.output} (${bytes.length} bytes, ${
@@ -186,44 +213,65 @@ Example:
 FILE is a module-linking binary, text or artifact (detected by content).
 Prints each module with its imports, exports, initializers and core size;
 --json prints the same tree as JSON.`,
-    booleans: ["json"],
+    args: fileArgs("inspect", ["--json"]),
     async run(args) {
-      const [file] = args._.map(String);
-      if (file === undefined) throw new UsageError("inspect needs a FILE");
+      const [file] = args.operands;
       const tree = inspectModule(await loadModule(file));
       console.log(
-        args.json ? JSON.stringify(tree, null, 2) : formatInspection(tree),
+        args.flag("--json") ? JSON.stringify(tree, null, 2) : formatInspection(tree),
       );
       return 0;
     },
   },
   wast: {
     summary: "run WebAssembly scripts (.wast) through mlink",
-    usage: `mlink wast FILE… [--filter SUBSTRING] [--verbose] [--messages]
+    usage: `mlink wast FILE… [--filter SUBSTRING] [--verbose] [--messages] [--timeout MS]
 
 Runs each script: modules go through mlink's pipeline (text → binary →
 compile → instantiate). Prints one line per failure (file:line, command,
 expected vs got), a summary per file, and finally "N passed, N failed".
---filter runs only files whose path contains SUBSTRING; --verbose prints every
-command; --messages also checks expected error texts against our messages.
+A malformed command (wrong operands, an argument of the wrong type) is a
+failure too. --filter runs only files whose path contains SUBSTRING;
+--verbose prints every command; --messages also checks expected error texts
+against our messages.
+
+--timeout MS limits every command to MS milliseconds (default ${DEFAULT_COMMAND_TIMEOUT_MS}).
+The scripts run in a worker; a command that takes longer fails with
+"timed out after MS ms", and its script goes on in a fresh worker that first
+replays the commands before it. --timeout 0 runs the scripts in this
+process, a little faster but with no limit: a script that loops for ever hangs.
 Exits non-zero if anything failed.`,
-    strings: ["filter"],
-    booleans: ["verbose", "messages"],
+    args: {
+      command: "wast",
+      options: {
+        "--filter": { value: true },
+        "--verbose": { value: false },
+        "--messages": { value: false },
+        "--timeout": { value: true },
+      },
+      operands: { name: "FILE…", min: 1, max: Infinity, missing: "wast needs FILE…" },
+    },
     async run(args) {
-      const files = args._.map(String).filter((f: string) =>
-        !args.filter || f.includes(String(args.filter))
-      );
-      if (files.length === 0) throw new UsageError("wast needs FILE…");
+      const filter = args.value("--filter");
+      const verbose = args.flag("--verbose");
+      const timeout = args.value("--timeout");
+      const timeoutMs = timeout === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : readTimeout(timeout);
+      const files = args.operands.filter((f) => filter === undefined || f.includes(filter));
+      if (files.length === 0) throw new UsageError(`no FILE matches --filter ${filter}`);
+      // Every script is read before any runs, so a missing one stops nothing halfway.
+      const scripts = await Promise.all(files.map(readText));
       let passed = 0;
       let failed = 0;
-      for (const file of files) {
-        const result = await runScript(await Deno.readTextFile(file), file, {
-          matchMessages: Boolean(args.messages),
-          onCommand(r) {
-            if (!r.ok) console.log(`${r.file}:${r.line}: ${r.command}: ${r.message}`);
-            else if (args.verbose) console.log(`${r.file}:${r.line}: ${r.command}: ok`);
-          },
-        });
+      using runner = new ScriptRunner({
+        matchMessages: args.flag("--messages"),
+        timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
+        onCommand(r) {
+          if (!r.ok) console.log(`${r.file}:${r.line}: ${r.command}: ${r.message}`);
+          else if (verbose) console.log(`${r.file}:${r.line}: ${r.command}: ok`);
+        },
+      });
+      for (const [i, file] of files.entries()) {
+        const result = await runner.run(scripts[i], file);
         console.log(`${file}: ${result.passed} passed, ${result.failed} failed`);
         passed += result.passed;
         failed += result.failed;
@@ -240,13 +288,21 @@ Finds .wasm and .wat files (recursively in directories), compiles each into
 DIR/<key>.mlk where the key hashes the input's bytes and the artifact format
 version, skips entries already present and valid, replaces corrupt ones, and
 writes DIR/manifest.json (source → key). Files are written atomically.`,
-    strings: ["out"],
+    args: {
+      command: "precompile",
+      options: { "--out": { value: true, required: "precompile needs PATH… and --out DIR" } },
+      operands: {
+        name: "PATH…",
+        min: 1,
+        max: Infinity,
+        missing: "precompile needs PATH… and --out DIR",
+      },
+    },
     async run(args) {
-      const paths = args._.map(String);
-      const outDir = args.out as string | undefined;
-      if (paths.length === 0 || outDir === undefined) {
-        throw new UsageError("precompile needs PATH… and --out DIR");
-      }
+      const paths = args.operands;
+      const outDir = args.value("--out")!;
+      for (const path of paths) await checkReadable(path);
+      await checkDirectory(outDir);
       const results = await precompile(paths, {
         outDir,
         compile: (input, filename) => compile(input, { filename }),
@@ -262,6 +318,33 @@ writes DIR/manifest.json (source → key). Files are written atomically.`,
     },
   },
 };
+
+/** `--timeout`'s milliseconds: a whole number, 0 for no limit. */
+function readTimeout(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : NaN;
+  // setTimeout's largest delay.
+  if (!(ms <= 2 ** 31 - 1)) {
+    throw new UsageError(`--timeout ${text}: expected milliseconds, 0 to ${2 ** 31 - 1}`);
+  }
+  return ms;
+}
+
+/** Fails with `cannot read PATH: reason` unless `path` exists and can be listed or read. */
+async function checkReadable(path: string): Promise<void> {
+  try {
+    await Deno.stat(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${fileErrorReason(e)}`, { cause: e });
+  }
+}
+
+/** Fails with `cannot write DIR: not a directory` if `dir` exists and is something else. */
+async function checkDirectory(dir: string): Promise<void> {
+  const info = await Deno.stat(dir).catch(() => undefined);
+  if (info !== undefined && !info.isDirectory) {
+    throw new OutputError(`cannot write ${dir}: not a directory`);
+  }
+}
 
 /** The last component of a path. */
 function basename(path: string): string {
@@ -297,7 +380,7 @@ function progressReporter(): (
 
 function help(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`);
-  return `mlink — a WebAssembly runtime for the module-linking proposal
+  return `mlink ${VERSION} — a WebAssembly runtime for the module-linking proposal
 
 Usage: deno run -A cli.ts COMMAND [OPTIONS] FILE…
 
@@ -305,48 +388,80 @@ Commands:
 ${lines.join("\n")}
   help        show this help, or \`help COMMAND\` for one command
 
-Every command takes --help.`;
+Every command also takes --help; --version prints mlink's version.`;
 }
 
-async function main(argv: string[]): Promise<number> {
+const VERSION: string = denoJson.version;
+
+/** `help [COMMAND]`'s arguments. */
+const HELP_ARGS: ArgsSpec = {
+  command: "help",
+  options: {},
+  operands: { name: "COMMAND", min: 0, max: 1, missing: "" },
+};
+
+/** The command called `name`: own properties only, so `constructor` is no command. */
+function commandNamed(name: string): Command | undefined {
+  return Object.hasOwn(commands, name) ? commands[name] : undefined;
+}
+
+/** Prints a usage error in one line, with where to look, and returns exit code 2. */
+function usageError(message: string, helpCommand: string): number {
+  console.error(`error: ${message} (see: mlink ${helpCommand})`);
+  return 2;
+}
+
+/** An error of Deno's filesystem API, whose message would name files (temporary ones too). */
+function isFileSystemError(e: unknown): boolean {
+  return Object.values(Deno.errors).some((type) => e instanceof type);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (
-    name === undefined || name === "help" || name === "--help" || name === "-h"
-  ) {
-    const topic = rest[0] && commands[rest[0]];
-    console.log(topic ? topic.usage : help());
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    let topic: string | undefined;
+    try {
+      topic = readArgs(rest, HELP_ARGS).operands[0];
+    } catch (e) {
+      if (e instanceof UsageError) return usageError(e.message, "help");
+      throw e;
+    }
+    if (topic === undefined) {
+      console.log(help());
+      return 0;
+    }
+    const command = commandNamed(topic);
+    if (command === undefined) {
+      return usageError(`unknown command ${JSON.stringify(topic)}`, "help");
+    }
+    console.log(command.usage);
     return 0;
   }
-  const command = commands[name];
+  if (name === "--version" || name === "-V") {
+    if (rest.length > 0) return usageError(`unexpected argument ${rest[0]}`, "help");
+    console.log(`mlink ${VERSION}`);
+    return 0;
+  }
+  const command = commandNamed(name);
   if (command === undefined) {
-    console.error(
-      `error: unknown command ${JSON.stringify(name)}\n\n${help()}`,
-    );
-    return 2;
-  }
-  if (command.runRaw !== undefined && (rest[0] === "--help" || rest[0] === "-h")) {
-    console.log(command.usage);
-    return 0;
-  }
-  const args = command.runRaw === undefined
-    ? parseArgs(rest, {
-      string: command.strings ?? [],
-      boolean: ["help", ...(command.booleans ?? [])],
-    })
-    : undefined;
-  if (args?.help) {
-    console.log(command.usage);
-    return 0;
+    const what = name.startsWith("-") ? `option ${name}` : `command ${JSON.stringify(name)}`;
+    return usageError(`unknown ${what}`, "help");
   }
   try {
-    return args === undefined ? await command.runRaw!(rest) : await command.run!(args);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${command.usage}`);
-      return 2;
+    const args = readArgs(rest, command.args);
+    if (args.help) {
+      console.log(command.usage);
+      return 0;
     }
-    if (e instanceof InputError || e instanceof LinkToolError) {
+    return await command.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) return usageError(e.message, `${name} --help`);
+    if (e instanceof InputError || e instanceof OutputError || e instanceof LinkToolError) {
       console.error(`error: ${e.message}`);
+      return 1;
+    }
+    if (isFileSystemError(e)) {
+      console.error(`error: ${fileErrorReason(e)}`);
       return 1;
     }
     const error = e as Error;

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { looksLikeArtifact } from "./artifact/format.ts";
 import { compileBinary } from "./compile/mod.ts";
-import { CompileError } from "./errors.ts";
+import { detectContent, unknownContentMessage } from "./content.ts";
+import { CompileError, WatError } from "./errors.ts";
 import { compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/module.ts";
 
 /**
@@ -38,9 +38,21 @@ export interface ParseWatOptions {
  * const bytes = await parseWat(`(module (module $child) (instance (instantiate $child)))`);
  * ```
  */
-export async function parseWat(text: string, options: ParseWatOptions = {}): Promise<Uint8Array> {
+export async function parseWat(text: string, options?: ParseWatOptions): Promise<Uint8Array> {
+  const checked = checkOptions(
+    options,
+    (message) => new WatError(`parseWat: ${message}`, "input.wat", 1, 1),
+  );
+  if (typeof text !== "string") {
+    throw new WatError(
+      `parseWat expects a text string, got ${describe(text)}`,
+      checked.filename ?? "input.wat",
+      1,
+      1,
+    );
+  }
   const front = await import("./text/mod.ts");
-  return front.parseWat(text, options);
+  return front.parseWat(text, checked);
 }
 
 /**
@@ -60,30 +72,94 @@ export interface CompileOptions {
   readFile?: (path: string) => Uint8Array | Promise<Uint8Array>;
 }
 
-function toBytes(source: unknown): Uint8Array {
-  if (source instanceof Uint8Array) {
-    if (looksLikeArtifact(source)) {
+/** What `compile` was given, after checking it: a binary's bytes or text. */
+type Source = { readonly bytes: Uint8Array } | { readonly text: string };
+
+/**
+ * Reads what `compile` or `compileSync` was given: a string is text, and
+ * bytes are told apart by content (see `lib/content.ts`). Anything else,
+ * an artifact and unrecognizable bytes are `CompileError`s.
+ */
+function sourceOf(source: unknown, caller: string): Source {
+  if (typeof source === "string") return { text: source };
+  const buffer = source instanceof ArrayBuffer
+    ? source
+    : ArrayBuffer.isView(source)
+    ? source.buffer
+    : undefined;
+  if (buffer === undefined) {
+    throw new CompileError(
+      `${caller} expects a Uint8Array, an ArrayBuffer or a text string, got ${describe(source)}`,
+    );
+  }
+  // A view of a detached buffer cannot even be measured.
+  if (buffer instanceof ArrayBuffer && buffer.detached) {
+    throw new CompileError(`${caller} was given a detached ArrayBuffer`);
+  }
+  const bytes = source instanceof Uint8Array
+    ? source
+    : ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+    : new Uint8Array(buffer);
+  const content = detectContent(bytes);
+  switch (content.kind) {
+    case "binary":
+      return { bytes };
+    case "text":
+      return { text: content.text };
+    case "artifact":
       throw new CompileError(
         "this is an mlink artifact, not a WebAssembly binary: load it with Module.deserialize()",
       );
+    case "unknown":
+      throw new CompileError(unknownContentMessage(content.reason));
+    default: {
+      const _: never = content;
+      throw _;
     }
-    return source;
   }
-  if (source instanceof ArrayBuffer) return toBytes(new Uint8Array(source));
-  if (ArrayBuffer.isView(source)) {
-    return toBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+}
+
+/** A value's kind for messages: `null`, `an array`, `a number`. */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  return type === "object" ? "an object" : `a${/^[aeiou]/.test(type) ? "n" : ""} ${type}`;
+}
+
+/** The checked options of `parseWat` and `compile`. */
+interface TextOptions {
+  filename?: string;
+  readFile?: (path: string) => Uint8Array | Promise<Uint8Array>;
+}
+
+/** Checks an options object; `fail` makes the error for a misuse. */
+function checkOptions(options: unknown, fail: (message: string) => Error): TextOptions {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw fail(`options must be an object, got ${describe(options)}`);
   }
-  throw new CompileError(
-    `compile expects a Uint8Array, an ArrayBuffer or a text string, got ${
-      source === null ? "null" : typeof source
-    }`,
-  );
+  const { filename, readFile } = options as Record<string, unknown>;
+  if (filename !== undefined && typeof filename !== "string") {
+    throw fail(`options.filename must be a string, got ${describe(filename)}`);
+  }
+  if (readFile !== undefined && typeof readFile !== "function") {
+    throw fail(`options.readFile must be a function, got ${describe(readFile)}`);
+  }
+  return {
+    filename: filename as string | undefined,
+    readFile: readFile as TextOptions["readFile"],
+  };
 }
 
 /**
  * Compiles a module-linking binary, or its text format, into a `Module`.
  * Every core module is validated and compiled by V8 here, so instantiating
- * compiles nothing. Throws `CompileError` (binary) or `WatError` (text).
+ * compiles nothing. Bytes are told apart by content: `\0asm` first is a
+ * binary, and UTF-8 without NUL bytes is text (`lib/content.ts`); an
+ * artifact and anything else are `CompileError`s. Throws `CompileError`
+ * (binary, or a misuse) or `WatError` (text).
  *
  * @example
  * ```ts
@@ -98,11 +174,15 @@ function toBytes(source: unknown): Uint8Array {
  */
 export async function compile(
   source: Uint8Array | ArrayBuffer | ArrayBufferView | string,
-  options: CompileOptions = {},
+  options?: CompileOptions,
 ): Promise<Module> {
-  const bytes = typeof source === "string"
-    ? await parseWat(source, { filename: options.filename, readFile: options.readFile })
-    : toBytes(source);
+  const checked = checkOptions(options, (message) => new CompileError(`compile: ${message}`));
+  const input = sourceOf(source, "compile");
+  const bytes = "text" in input ? await parseWat(input.text, checked) : input.bytes;
+  return compileBytes(bytes);
+}
+
+function compileBytes(bytes: Uint8Array): Module {
   const blob = loadBlob(compileBinary(bytes));
   // Synchronous on purpose: V8's asynchronous compile validates lazily the
   // functions nothing can call yet, so an invalid module could compile.
@@ -111,8 +191,9 @@ export async function compile(
 }
 
 /**
- * Synchronous {@linkcode compile} of a binary (text needs the asynchronous
- * one). Throws `CompileError`.
+ * Synchronous {@linkcode compile} of a binary. Text needs the asynchronous
+ * one (its parser loads on demand): bytes that are text are a
+ * `CompileError` saying so. Throws `CompileError`.
  *
  * @param source A module-linking (or core) WebAssembly binary.
  * @returns The module, its core modules compiled.
@@ -132,7 +213,11 @@ export async function compile(
 export function compileSync(
   source: Uint8Array | ArrayBuffer | ArrayBufferView,
 ): Module {
-  const blob = loadBlob(compileBinary(toBytes(source)));
-  compileCoresSync(blob, modulePaths(blob.compiled));
-  return new Module(blob, blob.compiled.root);
+  const input = sourceOf(source, "compileSync");
+  if ("text" in input) {
+    throw new CompileError(
+      "this is WebAssembly text: compileSync takes binaries, text needs the asynchronous compile()",
+    );
+  }
+  return compileBytes(input.bytes);
 }

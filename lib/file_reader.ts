@@ -16,9 +16,11 @@
  * @module
  */
 
+import { MAX_INPUT_BYTES } from "./limits.ts";
+
 /**
  * A reader that resolves paths against `baseDir` (absolute paths are taken
- * as they are) and reads them with `Deno.readFile`.
+ * as they are) and reads them with {@linkcode readRegularFile}.
  *
  * @param baseDir The directory relative paths start from, usually the text file's.
  * @returns A reader that rejects with `cannot read <path>: <why>`, the path as written.
@@ -34,11 +36,54 @@
 export function fileReader(baseDir: string): (path: string) => Promise<Uint8Array> {
   return async (path) => {
     try {
-      return await Deno.readFile(resolveFile(baseDir, path));
+      return await readRegularFile(resolveFile(baseDir, path));
     } catch (e) {
       throw new Error(`cannot read ${path}: ${reasonOf(e)}`, { cause: e });
     }
   };
+}
+
+export { MAX_INPUT_BYTES };
+
+/**
+ * Reads a whole regular file (symbolic links followed) of at most
+ * {@linkcode MAX_INPUT_BYTES}. Anything else, a directory, FIFO or device,
+ * is refused before it is opened: reading `/dev/zero` would never end, and
+ * opening a FIFO blocks until someone writes to it.
+ *
+ * @param path The file to read.
+ * @returns Its bytes.
+ * @throws Deno's filesystem errors, or an `Error` whose message is the reason
+ * (`it is a directory`, `not a regular file`, `it is larger than …`).
+ *
+ * @example
+ * ```ts
+ * import { readRegularFile } from "./file_reader.ts";
+ * await readRegularFile("/dev/zero").catch((e) => e.message); // "not a regular file"
+ * ```
+ */
+export async function readRegularFile(path: string): Promise<Uint8Array> {
+  checkRegular(await Deno.stat(path));
+  using file = await Deno.open(path, { read: true });
+  // Checked again on the open file, in case the path changed in between.
+  const info = await file.stat();
+  checkRegular(info);
+  const bytes = new Uint8Array(info.size);
+  let length = 0;
+  while (length < bytes.length) {
+    const n = await file.read(bytes.subarray(length));
+    if (n === null) break;
+    length += n;
+  }
+  return length === bytes.length ? bytes : bytes.slice(0, length);
+}
+
+function checkRegular(info: Deno.FileInfo): void {
+  if (info.isDirectory) throw new Error("it is a directory");
+  if (!info.isFile) throw new Error("not a regular file");
+  if (info.size > MAX_INPUT_BYTES) {
+    throw new Error(`it is larger than ${MAX_INPUT_BYTES} bytes (${info.size})`);
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * Prints types the way the text format writes them, for error messages and
- * `inspect`. Long types are cut short so a message stays readable.
+ * `inspect`. Long types are cut short so a message stays readable, and only
+ * what is shown is formatted: types nested deeper than three levels print as
+ * `(instance …)`, so formatting never recurses far, whatever the type.
  *
  * @module
  */
@@ -19,6 +21,8 @@ const VALTYPE_NAMES: Readonly<Record<number, string>> = {
 };
 
 const MAX_LENGTH = 240;
+/** Value types printed of a longer list: more could not be shown within `MAX_LENGTH`. */
+const MAX_LIST = 60;
 
 /** The text-format name of a value type, e.g. `i32`. */
 export function formatValType(type: ValType): string {
@@ -35,7 +39,19 @@ function formatLimits(l: Limits): string {
 }
 
 function list(word: string, types: readonly ValType[]): string {
-  return types.length === 0 ? "" : ` (${word} ${types.map(formatValType).join(" ")})`;
+  if (types.length === 0) return "";
+  // Only what can be shown is formatted, however long the list.
+  const cut = types.length > MAX_LIST;
+  const shown = (cut ? types.slice(0, MAX_LIST) : types).map(formatValType);
+  if (cut) shown.push("…");
+  return ` (${word} ${shown.join(" ")})`;
+}
+
+/** A name as a quoted string, long ones cut: the whole would be cut from the message anyway. */
+function quoted(name: string): string {
+  return name.length > MAX_LENGTH
+    ? `${JSON.stringify(name.slice(0, MAX_LENGTH))}…`
+    : JSON.stringify(name);
 }
 
 /** A function type as text: `(func (param i32) (result i32))`. */
@@ -54,7 +70,7 @@ function formatNamed(
 ): string {
   let out = "";
   for (const item of items) {
-    out += ` (${word} ${JSON.stringify(item.name)} ${entity(tables, item.type, depth + 1)})`;
+    out += ` (${word} ${quoted(item.name)} ${entity(tables, item.type, depth + 1)})`;
     if (out.length > MAX_LENGTH) return out.slice(0, MAX_LENGTH) + " …";
   }
   return out;

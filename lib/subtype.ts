@@ -2,18 +2,129 @@
  * Subtyping of entity types: the one implementation behind both static
  * validation of `instantiate` arguments and run-time import matching.
  *
+ * Types can be large and deep, and come from untrusted binaries, artifacts
+ * and host values, so the check walks them with an explicit stack (no
+ * recursion, whatever the depth) and remembers every pair of module or
+ * instance types it has proven, so that no pair is checked twice: a type
+ * shared by many imports, or by many parts of one type, costs its size once.
+ * What is left, many different large types, a compile bounds with a
+ * {@linkcode SubtypeBudget}.
+ *
  * @module
  */
 
 import type { Limits } from "./ir.ts";
 import { formatEntityType, kindName } from "./format.ts";
+import { MAX_SUBTYPE_WORK, MAX_TYPE_DEPTH } from "./limits.ts";
 import type { EntityType, NamedType, TypeTables } from "./types.ts";
+
+/**
+ * Pairs (got, expected) of module types and of instance types proven to be
+ * subtypes. A type is mostly checked against one other: that one is kept
+ * as a number, and only a second makes a set.
+ */
+class ProvenPairs {
+  readonly #pairs = [
+    new Map<number, number | Set<number>>(),
+    new Map<number, number | Set<number>>(),
+  ];
+
+  has(kind: 5 | 6, got: number, expected: number): boolean {
+    const found = this.#pairs[kind - 5].get(got);
+    return found === expected || (typeof found === "object" && found.has(expected));
+  }
+
+  add(kind: 5 | 6, got: number, expected: number): void {
+    const map = this.#pairs[kind - 5];
+    const found = map.get(got);
+    if (found === undefined) map.set(got, expected);
+    else if (typeof found === "number") map.set(got, new Set([found, expected]));
+    else found.add(expected);
+  }
+}
+
+// Proven pairs by the tables of `got`, then by those of `expected`. Types
+// never change once interned or restored, so what was proven stays true for
+// as long as the tables live.
+const provenByTables = new WeakMap<TypeTables, WeakMap<TypeTables, ProvenPairs>>();
+
+function provenPairs(got: TypeTables, expected: TypeTables): ProvenPairs {
+  let inner = provenByTables.get(got);
+  if (inner === undefined) {
+    inner = new WeakMap();
+    provenByTables.set(got, inner);
+  }
+  let pairs = inner.get(expected);
+  if (pairs === undefined) {
+    pairs = new ProvenPairs();
+    inner.set(expected, pairs);
+  }
+  return pairs;
+}
+
+/** What checking one pair of module or instance types costs, beyond its members. */
+const PAIR_COST = 16;
+
+/**
+ * What subtype checks may still spend, in member comparisons: one budget
+ * serves every check of one compile (see {@linkcode MAX_SUBTYPE_WORK}).
+ *
+ * @example
+ * ```ts
+ * import { SubtypeBudget } from "./subtype.ts";
+ * const budget = new SubtypeBudget(); // pass it to each subtypeMismatch call
+ * ```
+ */
+export class SubtypeBudget {
+  /** Comparisons in all. */
+  readonly total: number;
+  /** Comparisons left. */
+  left: number;
+
+  /** A budget of `total` comparisons. */
+  constructor(total: number = MAX_SUBTYPE_WORK) {
+    this.total = total;
+    this.left = total;
+  }
+
+  /** Spends `cost`; false when that overdraws the budget. */
+  spend(cost: number): boolean {
+    this.left -= cost;
+    return this.left >= 0;
+  }
+
+  /** Why a check stopped when the budget ran out. */
+  reason(): string {
+    return `the types are too costly to compare: checks have compared more than ${this.total} members`;
+  }
+}
+
+/**
+ * One pair of module or instance types being compared: its members are
+ * checked one `step` at a time. For a module type, steps first go through
+ * the imports of `got` (contravariant: the tables swap), then through the
+ * exports of `expected`; for an instance type, through the exports of
+ * `expected`.
+ */
+interface Frame {
+  readonly kind: 5 | 6;
+  readonly gotTables: TypeTables;
+  readonly got: number;
+  readonly expectedTables: TypeTables;
+  readonly expected: number;
+  /** How this pair was reached from the frame below, e.g. `export "f"`. */
+  readonly label: string;
+  step: number;
+}
 
 /**
  * Checks that `got` (a type of `gotTables`) is a subtype of `expected`
  * (a type of `expectedTables`): `got` may be used where `expected` is asked
  * for. Returns `null` when it is, otherwise a reason a person can act on,
- * e.g. `export "f": expected (func (param i32)), got (func)`.
+ * e.g. `export "f": expected (func (param i32)), got (func)`. Types nested
+ * more than {@linkcode MAX_TYPE_DEPTH} deep (only a damaged artifact's can
+ * be) are a mismatch too. It never recurses, so no type is too deep for it.
+ * With a `budget`, running out of it is a mismatch that names the limit.
  *
  * @example
  * ```ts
@@ -30,113 +141,174 @@ export function subtypeMismatch(
   got: EntityType,
   expectedTables: TypeTables,
   expected: EntityType,
+  budget?: SubtypeBudget,
 ): string | null {
-  const whole = () =>
-    `expected ${formatEntityType(expectedTables, expected)}, got ${
-      formatEntityType(gotTables, got)
-    }`;
-  if (got.kind !== expected.kind) {
-    return `expected ${kindName(expected.kind)}, got ${kindName(got.kind)}`;
+  const stack: Frame[] = [];
+  // The proven pairs of the two directions a check can take.
+  const forward = provenPairs(gotTables, expectedTables);
+  const backward = gotTables === expectedTables ? forward : provenPairs(expectedTables, gotTables);
+  const proven = (gt: TypeTables) => gt === gotTables ? forward : backward;
+  // Compares one pair: null when it holds or a frame was pushed to check
+  // it, else the reason it does not hold.
+  const compare = (
+    gt: TypeTables,
+    g: EntityType,
+    et: TypeTables,
+    e: EntityType,
+    label: string,
+  ): string | null => {
+    if (g.kind !== e.kind) return `expected ${kindName(e.kind)}, got ${kindName(g.kind)}`;
+    if (g.kind !== 5 && g.kind !== 6) return leafMismatch(gt, g, et, e);
+    const expectedIndex = e.type as number;
+    // Interned types: the same index in the same tables is the same type.
+    if (gt === et && g.type === expectedIndex) return null;
+    if (proven(gt).has(g.kind, g.type, expectedIndex)) return null;
+    if (stack.length >= MAX_TYPE_DEPTH) {
+      return `the types nest more than ${MAX_TYPE_DEPTH} deep`;
+    }
+    if (budget !== undefined && !budget.spend(PAIR_COST)) return budget.reason();
+    stack.push({
+      kind: g.kind,
+      gotTables: gt,
+      got: g.type,
+      expectedTables: et,
+      expected: expectedIndex,
+      label,
+      step: 0,
+    });
+    return null;
+  };
+
+  let why: string | null | undefined = compare(gotTables, got, expectedTables, expected, "");
+  while (why === null && stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (budget !== undefined && !budget.spend(1)) {
+      why = budget.reason();
+      break;
+    }
+    why = nextStep(top, compare);
+    if (why === undefined) {
+      // Every member matched.
+      proven(top.gotTables).add(top.kind, top.got, top.expected);
+      stack.pop();
+      why = null;
+    }
   }
-  // Interned types: the same index in the same tables is the same type.
-  if (
-    gotTables === expectedTables &&
-    (got.kind === 0 || got.kind === 5 || got.kind === 6) &&
-    got.type === expected.type
-  ) return null;
+  if (why === null) return null;
+  return pathOf(stack) + why;
+}
+
+type Compare = (
+  gt: TypeTables,
+  g: EntityType,
+  et: TypeTables,
+  e: EntityType,
+  label: string,
+) => string | null;
+
+/**
+ * Takes the next step of `frame`: null when it matched (or pushed a frame
+ * to find out), a reason when it did not, undefined when no step is left.
+ */
+function nextStep(frame: Frame, compare: Compare): string | null | undefined {
+  const { gotTables, expectedTables } = frame;
+  if (frame.kind === 5) {
+    const g = gotTables.modules[frame.got];
+    if (frame.step < g.imports.length) {
+      // Imports are contravariant: the provided module may import less, and
+      // what it imports must accept what the expected module type promises.
+      const imp = g.imports[frame.step++];
+      const offered = expectedTables.moduleImport(frame.expected, imp.name);
+      const label = `import ${JSON.stringify(imp.name)}`;
+      if (offered === undefined) {
+        return `module imports ${
+          JSON.stringify(imp.name)
+        }, which the expected module type does not provide`;
+      }
+      return labelled(label, compare(expectedTables, offered, gotTables, imp.type, label));
+    }
+    const wanted = expectedTables.modules[frame.expected].exports;
+    const i = frame.step++ - g.imports.length;
+    if (i >= wanted.length) return undefined;
+    return exportStep(frame, wanted[i], gotTables.moduleExport(frame.got, wanted[i].name), compare);
+  }
+  const wanted = expectedTables.instances[frame.expected].exports;
+  const i = frame.step++;
+  if (i >= wanted.length) return undefined;
+  return exportStep(frame, wanted[i], gotTables.instanceExport(frame.got, wanted[i].name), compare);
+}
+
+function exportStep(
+  frame: Frame,
+  want: NamedType,
+  have: EntityType | undefined,
+  compare: Compare,
+): string | null {
+  // Exports are looked up by name: with subtyping, positions do not line up.
+  if (have === undefined) return `missing export ${JSON.stringify(want.name)}`;
+  const label = `export ${JSON.stringify(want.name)}`;
+  return labelled(
+    label,
+    compare(frame.gotTables, have, frame.expectedTables, want.type, label),
+  );
+}
+
+function labelled(label: string, why: string | null): string | null {
+  return why === null ? null : `${label}: ${why}`;
+}
+
+/** Frames shown at each end of a long path in a message. */
+const PATH_ENDS = 6;
+
+/** `import "a": export "b": ` for the frames above the first; long paths keep their ends. */
+function pathOf(stack: readonly Frame[]): string {
+  const labels = stack.slice(1).map((f) => f.label);
+  if (labels.length > 2 * PATH_ENDS) {
+    const skipped = labels.length - 2 * PATH_ENDS;
+    labels.splice(PATH_ENDS, skipped, `… (${skipped} more levels)`);
+  }
+  return labels.map((l) => `${l}: `).join("");
+}
+
+/** Subtyping of funcs, tables, memories and globals: `got` and `expected` have the same kind. */
+function leafMismatch(
+  gotTables: TypeTables,
+  got: EntityType,
+  expectedTables: TypeTables,
+  expected: EntityType,
+): string | null {
+  let fits: boolean;
   switch (got.kind) {
     case 0: {
       const g = gotTables.funcs[got.type];
       const e = expectedTables.funcs[expected.type as number];
-      return sameList(g.params, e.params) && sameList(g.results, e.results) ? null : whole();
+      fits = sameList(g.params, e.params) && sameList(g.results, e.results);
+      break;
     }
     case 1: {
       const e = expected as typeof got;
-      return got.type.elem === e.type.elem &&
-          limitsFit(got.type.limits, e.type.limits)
-        ? null
-        : whole();
+      fits = got.type.elem === e.type.elem && limitsFit(got.type.limits, e.type.limits);
+      break;
     }
     case 2: {
       const e = expected as typeof got;
-      return got.type.shared === e.type.shared &&
-          got.type.memory64 === e.type.memory64 &&
-          limitsFit(got.type.limits, e.type.limits)
-        ? null
-        : whole();
+      fits = got.type.shared === e.type.shared &&
+        got.type.memory64 === e.type.memory64 &&
+        limitsFit(got.type.limits, e.type.limits);
+      break;
     }
     case 3: {
       const e = expected as typeof got;
-      return got.type.type === e.type.type &&
-          got.type.mutable === e.type.mutable
-        ? null
-        : whole();
+      fits = got.type.type === e.type.type && got.type.mutable === e.type.mutable;
+      break;
     }
-    case 5: {
-      const g = gotTables.modules[got.type];
-      const e = expectedTables.modules[expected.type as number];
-      // Imports are contravariant: the provided module may import less, and
-      // what it imports must accept what the expected module type promises.
-      const offeredByName = namedMap(e.imports);
-      for (const imp of g.imports) {
-        const offered = offeredByName.get(imp.name);
-        if (offered === undefined) {
-          return `module imports ${
-            JSON.stringify(imp.name)
-          }, which the expected module type does not provide`;
-        }
-        const why = subtypeMismatch(
-          expectedTables,
-          offered,
-          gotTables,
-          imp.type,
-        );
-        if (why !== null) return `import ${JSON.stringify(imp.name)}: ${why}`;
-      }
-      return exportsMismatch(gotTables, g.exports, expectedTables, e.exports);
-    }
-    case 6: {
-      const e = expectedTables.instances[expected.type as number];
-      const g = gotTables.instances[got.type];
-      return exportsMismatch(
-        gotTables,
-        g.exports,
-        expectedTables,
-        e.exports,
-        got.type,
-      );
-    }
+    default:
+      throw new Error("unreachable: module and instance types are compared by frames");
   }
-}
-
-function exportsMismatch(
-  gotTables: TypeTables,
-  got: readonly NamedType[],
-  expectedTables: TypeTables,
-  expected: readonly NamedType[],
-  gotInstance?: number,
-): string | null {
-  // Look exports up by name: with subtyping, positions do not line up.
-  const gotByName = gotInstance === undefined ? namedMap(got) : undefined;
-  for (const want of expected) {
-    const have = gotByName === undefined
-      ? gotTables.instanceExport(gotInstance!, want.name)
-      : gotByName.get(want.name);
-    if (have === undefined) {
-      return `missing export ${JSON.stringify(want.name)}`;
-    }
-    const why = subtypeMismatch(gotTables, have, expectedTables, want.type);
-    if (why !== null) return `export ${JSON.stringify(want.name)}: ${why}`;
-  }
-  return null;
-}
-
-function namedMap(list: readonly NamedType[]): Map<string, EntityType> {
-  const map = new Map<string, EntityType>();
-  for (const item of list) {
-    if (!map.has(item.name)) map.set(item.name, item.type);
-  }
-  return map;
+  if (fits) return null;
+  return `expected ${formatEntityType(expectedTables, expected)}, got ${
+    formatEntityType(gotTables, got)
+  }`;
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -7,7 +7,7 @@
  */
 
 import type { GlobalType, MemoryType, TableType, ValType } from "./ir.ts";
-import { MAX_TYPE_SIZE } from "./limits.ts";
+import { MAX_TYPE_DEPTH, MAX_TYPE_SIZE } from "./limits.ts";
 
 /** A function type. */
 export interface FuncType {
@@ -48,23 +48,44 @@ export interface InstanceType {
   readonly exports: readonly NamedType[];
 }
 
-/** Thrown by {@linkcode TypeTables} when a type's effective size passes {@linkcode MAX_TYPE_SIZE}. */
+/**
+ * Thrown by {@linkcode TypeTables} when a new type passes
+ * {@linkcode MAX_TYPE_SIZE} or {@linkcode MAX_TYPE_DEPTH}. `member` is the
+ * index of the member (imports first, then exports) that took it past.
+ */
 export class TypeSizeError extends Error {
-  /** Makes the error for a type of the given (saturated) size. */
-  constructor(size: number) {
-    super(
-      `type is too large: its effective size ${
-        size > MAX_TYPE_SIZE ? `exceeds ${MAX_TYPE_SIZE}` : size
-      } (types that reference other types are counted as if expanded)`,
-    );
+  /** The member that crossed the limit, counting imports then exports. */
+  readonly member: number;
+
+  /** Makes the error; `message` says which limit. */
+  constructor(message: string, member: number) {
+    super(message);
     this.name = "TypeSizeError";
+    this.member = member;
   }
+}
+
+/**
+ * Whether a module or instance type of effective size `size` with `members`
+ * members of its own references more than {@linkcode MAX_TYPE_SIZE}: the rule
+ * {@linkcode TypeTables} enforces on new types, for readers of stored ones.
+ *
+ * @example
+ * ```ts
+ * import { referencesTooMuch } from "./types.ts";
+ * referencesTooMuch(100_001, 100_000); // false: 100,000 funcs of its own
+ * referencesTooMuch(200_003, 2); // true: two instances of 100,000 funcs each
+ * ```
+ */
+export function referencesTooMuch(size: number, members: number): boolean {
+  return size - 1 - members > MAX_TYPE_SIZE;
 }
 
 /**
  * Canonical store of the func, module and instance types of one compiled
  * blob. Structurally equal types are interned to one index, so equal
- * indices in the same tables mean equal types.
+ * indices in the same tables mean equal types. A type only refers to types
+ * interned before it, so the types form no cycle.
  */
 export class TypeTables {
   /** Function types. */
@@ -73,16 +94,26 @@ export class TypeTables {
   readonly modules: ModuleType[] = [];
   /** Instance types. */
   readonly instances: InstanceType[] = [];
-  /** Effective size of each module type. */
+  /** Effective size of each module type (see {@linkcode MAX_TYPE_SIZE}). */
   readonly moduleSizes: number[] = [];
   /** Effective size of each instance type. */
   readonly instanceSizes: number[] = [];
 
   #keys = new Map<string, number>();
+  // How deep each module and instance type nests (1 for one without any).
+  // Only interning needs them; restored tables are never interned into.
+  #moduleDepths: number[] = [];
+  #instanceDepths: number[] = [];
+  #exportMaps: (Map<string, EntityType> | undefined)[] = [];
+  #moduleImportMaps: (Map<string, EntityType> | undefined)[] = [];
+  #moduleExportMaps: (Map<string, EntityType> | undefined)[] = [];
+  #instanceOfModule: number[] = [];
 
   /**
-   * Tables made from stored arrays (an artifact's), whose references and
-   * sizes the caller has checked. They are not interned again.
+   * Tables made from stored arrays (an artifact's), whose references, sizes
+   * and depths the caller has checked: no cycle, no type that
+   * {@linkcode referencesTooMuch} or nests past {@linkcode MAX_TYPE_DEPTH}.
+   * They are not interned again, nor interned into.
    */
   static restore(
     funcs: FuncType[],
@@ -104,7 +135,6 @@ export class TypeTables {
     }
     return t;
   }
-  #exportMaps: (Map<string, EntityType> | undefined)[] = [];
 
   /** Interns a function type and returns its index. */
   func(params: readonly ValType[], results: readonly ValType[]): number {
@@ -116,28 +146,51 @@ export class TypeTables {
     return index;
   }
 
-  /** Interns a module type and returns its index; throws {@linkcode TypeSizeError} if too large. */
+  /**
+   * Interns a module type and returns its index.
+   *
+   * @throws {TypeSizeError} when it is too large or too deep.
+   */
   module(type: ModuleType): number {
     const key = `m${namedKey(type.imports)}|${namedKey(type.exports)}`;
     const found = this.#keys.get(key);
     if (found !== undefined) return found;
-    const size = this.#sizeOf(1, type.imports, type.exports);
+    const { size, depth } = this.#measure(type.imports, type.exports);
     const index = this.modules.push(type) - 1;
     this.moduleSizes.push(size);
+    this.#moduleDepths.push(depth);
     this.#keys.set(key, index);
     return index;
   }
 
-  /** Interns an instance type and returns its index; throws {@linkcode TypeSizeError} if too large. */
+  /**
+   * Interns an instance type and returns its index.
+   *
+   * @throws {TypeSizeError} when it is too large or too deep.
+   */
   instance(type: InstanceType): number {
     const key = `i${namedKey(type.exports)}`;
     const found = this.#keys.get(key);
     if (found !== undefined) return found;
-    const size = this.#sizeOf(1, type.exports);
+    const { size, depth } = this.#measure([], type.exports);
     const index = this.instances.push(type) - 1;
     this.instanceSizes.push(size);
+    this.#instanceDepths.push(depth);
     this.#keys.set(key, index);
     return index;
+  }
+
+  /**
+   * The instance type of an instance of module type `index`: its exports.
+   * Interned once per module type, however many instances it has.
+   */
+  instanceOf(index: number): number {
+    let found = this.#instanceOfModule[index];
+    if (found === undefined) {
+      found = this.instance({ exports: this.modules[index].exports });
+      this.#instanceOfModule[index] = found;
+    }
+    return found;
   }
 
   /** Effective size of an entity type. */
@@ -149,28 +202,85 @@ export class TypeTables {
 
   /** The export `name` of instance type `index`, by name (first one wins). */
   instanceExport(index: number, name: string): EntityType | undefined {
-    let map = this.#exportMaps[index];
-    if (map === undefined) {
-      map = new Map();
-      for (const e of this.instances[index].exports) {
-        if (!map.has(e.name)) map.set(e.name, e.type);
-      }
-      this.#exportMaps[index] = map;
-    }
-    return map.get(name);
+    return lookup(this.#exportMaps, index, this.instances[index].exports, name);
   }
 
-  #sizeOf(base: number, ...lists: (readonly NamedType[])[]): number {
-    let size = base;
-    for (const list of lists) {
-      for (const item of list) {
-        size += this.sizeOf(item.type);
-        // Saturate so that sizes stay finite however deep the chain goes.
-        if (size > MAX_TYPE_SIZE) throw new TypeSizeError(size);
+  /** The import `name` of module type `index`, by name (first one wins). */
+  moduleImport(index: number, name: string): EntityType | undefined {
+    return lookup(this.#moduleImportMaps, index, this.modules[index].imports, name);
+  }
+
+  /** The export `name` of module type `index`, by name (first one wins). */
+  moduleExport(index: number, name: string): EntityType | undefined {
+    return lookup(this.#moduleExportMaps, index, this.modules[index].exports, name);
+  }
+
+  /**
+   * Effective size and depth of a new type with these members, checked
+   * against {@linkcode MAX_TYPE_SIZE} and {@linkcode MAX_TYPE_DEPTH}.
+   */
+  #measure(
+    imports: readonly NamedType[],
+    exports: readonly NamedType[],
+  ): { size: number; depth: number } {
+    // What the members reference, beyond the members themselves.
+    let referenced = 0;
+    let deepest = 0;
+    const count = imports.length + exports.length;
+    const member = (i: number) =>
+      i < imports.length
+        ? `import ${JSON.stringify(imports[i].name)}`
+        : `export ${JSON.stringify(exports[i - imports.length].name)}`;
+    for (let i = 0; i < count; i++) {
+      const t = i < imports.length ? imports[i].type : exports[i - imports.length].type;
+      if (t.kind !== 5 && t.kind !== 6) continue;
+      referenced += this.sizeOf(t) - 1;
+      if (referenced > MAX_TYPE_SIZE) {
+        throw new TypeSizeError(
+          `type is too large: its effective size exceeds ${MAX_TYPE_SIZE} at ${
+            member(i)
+          } (what its members reference, counted as if expanded)`,
+          i,
+        );
+      }
+      const depth = t.kind === 5 ? this.#moduleDepths[t.type] : this.#instanceDepths[t.type];
+      if (depth > deepest) deepest = depth;
+      if (deepest >= MAX_TYPE_DEPTH) {
+        throw new TypeSizeError(
+          `type is too deep: ${
+            member(i)
+          } nests module and instance types more than ${MAX_TYPE_DEPTH} deep`,
+          i,
+        );
       }
     }
-    return size;
+    return { size: 1 + count + referenced, depth: deepest + 1 };
   }
+}
+
+/**
+ * Looks `name` up in `list`: short lists by a scan, long ones through a map
+ * made on first use and kept in `maps[index]`.
+ */
+function lookup(
+  maps: (Map<string, EntityType> | undefined)[],
+  index: number,
+  list: readonly NamedType[],
+  name: string,
+): EntityType | undefined {
+  if (list.length <= 8) {
+    for (const e of list) if (e.name === name) return e.type;
+    return undefined;
+  }
+  let map = maps[index];
+  if (map === undefined) {
+    map = new Map();
+    for (const e of list) {
+      if (!map.has(e.name)) map.set(e.name, e.type);
+    }
+    maps[index] = map;
+  }
+  return map.get(name);
 }
 
 function entityKey(t: EntityType): string {

@@ -31,7 +31,8 @@ export function deserialize(bytes: Uint8Array, source?: string): Module {
 /**
  * Loads an artifact and compiles all its core modules with V8 in parallel,
  * so that instantiation does no compiling. Throws `ArtifactError` for a bad
- * artifact, `CompileError` if V8 rejects a core module in it.
+ * artifact, `CompileError` if V8 rejects a core module in it or a core
+ * module's imports or exports are not the ones its module describes.
  *
  * @param bytes The artifact, as `Module.serialize` wrote it.
  * @param source What to call the artifact in error messages.

@@ -10,10 +10,19 @@
 
 import { ArtifactError } from "../errors.ts";
 import { MAX_MANIFEST_BYTES } from "../limits.ts";
-import type { Module } from "../runtime/module.ts";
-import { entryPath } from "./cache.ts";
+import { compileCores, type Module, moduleParts, modulePaths } from "../runtime/module.ts";
+import {
+  entryPath,
+  inDirectory,
+  KEY,
+  limitOption,
+  MAX_ARTIFACT_BYTES,
+  optionsRecord,
+  readBounded,
+  readEntry,
+  typeName,
+} from "./cache.ts";
 import { ARTIFACT_VERSION } from "./format.ts";
-import { loadArtifact } from "./load.ts";
 
 /** File name of the manifest in a cache directory. */
 export const MANIFEST_FILE = "manifest.json";
@@ -47,15 +56,14 @@ export interface Manifest {
 export interface LoadFromManifestOptions {
   /** Largest `manifest.json` to read, in bytes (default 8 MiB). */
   maxManifestBytes?: number;
+  /** Largest artifact to read, in bytes (default 1 GiB). */
+  maxArtifactBytes?: number;
 }
 
 /** Path of the manifest in `dir`. */
 export function manifestPath(dir: string): string {
-  return `${dir.replace(/\/+$/, "")}/${MANIFEST_FILE}`;
+  return inDirectory(dir, MANIFEST_FILE);
 }
-
-/** A cache key: what `cacheKey` makes, so never a path. */
-const KEY = /^[0-9a-f]{64}$/;
 
 /** How many sources an error message lists before it says how many more. */
 const LISTED = 8;
@@ -65,19 +73,21 @@ const LISTED = 8;
  * through `dir/manifest.json`: no source bytes needed. `name` is the source
  * path exactly as the manifest has it (`wasm/app.wasm`), or its last path
  * segments when exactly one source ends with them (`app.wasm`,
- * `sub/app.wasm`). The artifact's size is checked against the manifest, and
- * its header and checksum as by `loadArtifact`, which also compiles its core
- * modules.
+ * `sub/app.wasm`). The manifest and the artifact must be regular files (or
+ * links to them) within their size limits; the artifact's size is checked
+ * against the manifest, its header and checksum as by `loadArtifact`, and
+ * its identity record must name its key and its bytes, so an artifact
+ * copied under another key is refused. Then its core modules are compiled.
  *
  * Throws `ArtifactError`, naming the file, for: a missing, oversized or
  * malformed manifest, a manifest of another format, a key that is not a
  * cache key (so never a path like `../x`), a name that matches no source or
- * several (the message lists what the manifest has), and a missing or
- * corrupt artifact.
+ * several (the message lists what the manifest has), a missing or corrupt
+ * artifact, any filesystem failure, and bad arguments.
  *
  * @param dir The cache directory, as given to `precompile` as `outDir`.
  * @param name The source path, or its last segments.
- * @param options The manifest size limit.
+ * @param options The manifest and artifact size limits.
  * @returns The module, its core modules compiled.
  *
  * @example
@@ -93,30 +103,45 @@ export async function loadFromManifest(
   name: string,
   options: LoadFromManifestOptions = {},
 ): Promise<Module> {
-  if (typeof name !== "string") {
-    throw new ArtifactError(`expected the name of a source, got ${typeof name}`, manifestPath(dir));
+  const caller = "loadFromManifest";
+  if (typeof dir !== "string" || dir === "") {
+    throw new ArtifactError(
+      `${caller}: the cache directory must be a non-empty string, got ${typeName(dir)}`,
+    );
   }
-  const manifest = await readManifest(dir, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
+  if (typeof name !== "string") {
+    throw new ArtifactError(
+      `expected the name of a source, got ${typeName(name)}`,
+      manifestPath(dir),
+    );
+  }
+  const given = optionsRecord(options, caller);
+  const manifest = await readManifest(
+    dir,
+    limitOption(given.maxManifestBytes, caller, "maxManifestBytes", MAX_MANIFEST_BYTES),
+  );
+  const artifactLimit = limitOption(
+    given.maxArtifactBytes,
+    caller,
+    "maxArtifactBytes",
+    MAX_ARTIFACT_BYTES,
+  );
   const source = findSource(manifest, name, manifestPath(dir));
   const { key, bytes } = manifest.entries[source];
-  const path = entryPath(dir, key);
-  const info = await statOrUndefined(path);
-  if (info === undefined) {
+  const entry = await readEntry(dir, key, { limit: artifactLimit, expectedBytes: bytes });
+  if (entry.state === "absent") {
     throw new ArtifactError(
       `the manifest maps ${
         JSON.stringify(source)
       } to this artifact, which is missing: precompile again`,
-      path,
+      entryPath(dir, key),
     );
   }
-  if (!info.isFile) throw new ArtifactError("the artifact is not a file", path);
-  if (info.size !== bytes) {
-    throw new ArtifactError(
-      `the artifact has ${info.size} bytes, the manifest says ${bytes}: it is corrupt or was replaced`,
-      path,
-    );
-  }
-  return await loadArtifact(await Deno.readFile(path), path);
+  if (entry.state === "corrupt") throw entry.error;
+  // What `loadArtifact` does after reading: compile every core module now.
+  const { blob } = moduleParts(entry.module);
+  await compileCores(blob, modulePaths(blob.compiled));
+  return entry.module;
 }
 
 /**
@@ -190,52 +215,19 @@ function listed(sources: readonly string[]): string {
   return sources.length > LISTED ? `${shown} … and ${sources.length - LISTED} more` : shown;
 }
 
-/** The file at `path` as UTF-8 text, refused before reading when over `limit` bytes. */
+/** The file at `path` as UTF-8 text: a regular file of at most `limit` bytes. */
 async function readText(path: string, limit: number): Promise<string> {
-  const info = await statOrUndefined(path);
-  if (info === undefined) {
+  const bytes = await readBounded(path, { what: "the manifest", limit });
+  if (bytes === undefined) {
     throw new ArtifactError(
       "no manifest here: precompile into this directory first (`cli.ts precompile … --out DIR`)",
       path,
     );
   }
-  if (!info.isFile) throw new ArtifactError("the manifest is not a file", path);
-  const tooBig = (size: number) =>
-    new ArtifactError(`the manifest is ${size} bytes, more than the limit of ${limit}`, path);
-  if (info.size > limit) throw tooBig(info.size);
-  // The file may grow between stat and read: the limit holds while reading too.
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const file = await Deno.open(path);
-  try {
-    const buffer = new Uint8Array(64 * 1024);
-    for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
-      total += n;
-      if (total > limit) throw tooBig(total);
-      chunks.push(buffer.slice(0, n));
-    }
-  } finally {
-    file.close();
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (e) {
     throw new ArtifactError("the manifest is not UTF-8 text", path, { cause: e });
-  }
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
   }
 }
 

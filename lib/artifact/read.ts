@@ -1,7 +1,8 @@
 /**
  * Reads an artifact back into a module graph. Nothing is trusted: the
  * header, the checksum, and then every count, index and reference in the
- * metadata are checked before use, so that even a crafted artifact with a
+ * metadata are checked before use, each blob's modules must form a tree, and
+ * exports must match their types, so that even a crafted artifact with a
  * valid checksum cannot make instantiation read out of bounds or loop.
  * Core bytes stay views into the artifact (no copies); V8 validates them.
  *
@@ -19,13 +20,20 @@ import type {
 } from "../compiled.ts";
 import { ArtifactError } from "../errors.ts";
 import type { EntityKind, Limits } from "../ir.ts";
-import { MAX_TYPE_SIZE } from "../limits.ts";
+import {
+  MAX_INSTANTIATE_ARGS,
+  MAX_MODULES,
+  MAX_NESTING_DEPTH,
+  MAX_TYPE_DEPTH,
+  MAX_TYPE_SIZE,
+} from "../limits.ts";
 import {
   type EntityType,
   type FuncType,
   type InstanceType,
   type ModuleType,
   type NamedType,
+  referencesTooMuch,
   TypeTables,
 } from "../types.ts";
 import { ArtifactReader } from "./bytes.ts";
@@ -141,10 +149,48 @@ function readBlob(r: ArtifactReader): CompiledBlob {
   const types = readTypes(r);
   const modules: CompiledModule[] = [];
   const count = r.count("module");
+  // As in a binary: a module costs far more in memory than its few bytes.
+  if (count > MAX_MODULES) r.fail(`more than ${MAX_MODULES} modules in one blob`);
   for (let i = 0; i < count; i++) modules.push(readModule(r, types, count));
   const root = r.below(modules.length, "root module");
   modules.forEach((m, i) => verifyModule(r, types, modules, i, m));
+  verifyTree(r, modules, root);
   return { types, modules, root };
+}
+
+/**
+ * Checks that a blob's modules form one tree, in pre-order as the compiler
+ * writes them: every child comes after its parent and has that one parent,
+ * the root has none, and no module nests deeper than the compiler allows.
+ * Everything that walks the tree (paths for messages, `inspect`) may then
+ * visit each module once, and recursion over it stays shallow. One pass, no
+ * recursion, whatever the artifact says.
+ */
+function verifyTree(
+  r: ArtifactReader,
+  modules: readonly CompiledModule[],
+  root: number,
+): void {
+  // depth[i]: the nesting depth of module i once its parent is known; -1 before.
+  const depth = new Int32Array(modules.length).fill(-1);
+  depth[root] = 0;
+  for (let i = 0; i < modules.length; i++) {
+    if (depth[i] < 0) r.fail(`module ${i} is neither the root nor nested in another module`);
+    for (const child of modules[i].children) {
+      if (child <= i) {
+        r.fail(
+          `module ${i} lists module ${child} as nested, but nested modules come after their parent`,
+        );
+      }
+      if (child === root || depth[child] >= 0) {
+        r.fail(`module ${child} is nested in more than one module`);
+      }
+      depth[child] = depth[i] + 1;
+      if (depth[child] > MAX_NESTING_DEPTH) {
+        r.fail(`modules nested more than ${MAX_NESTING_DEPTH} deep`);
+      }
+    }
+  }
 }
 
 function readValTypes(r: ArtifactReader): number[] {
@@ -251,8 +297,10 @@ export function readEntity(r: ArtifactReader): EntityType {
 }
 
 /**
- * Effective sizes of module and instance types, computed without recursion;
- * a reference cycle or a size past the limit is an error.
+ * Effective sizes of module and instance types, computed without recursion,
+ * under the rules {@linkcode TypeTables} enforces on the types it interns: a
+ * reference cycle, a type that references more than `MAX_TYPE_SIZE` or one
+ * that nests more than `MAX_TYPE_DEPTH` deep is an error.
  */
 function typeSizes(
   r: ArtifactReader,
@@ -263,12 +311,16 @@ function typeSizes(
     new Array<number>(modules.length).fill(-1),
     new Array<number>(instances.length).fill(-1),
   ];
+  // How deep each type nests: 1 for one that references no module or instance type.
+  const depths = [new Int32Array(modules.length), new Int32Array(instances.length)];
   const members = (space: number, i: number) =>
     space === 0 ? [...modules[i].imports, ...modules[i].exports] : instances[i].exports;
   const onStack = [
     new Uint8Array(modules.length),
     new Uint8Array(instances.length),
   ];
+  const tooDeep = () =>
+    r.fail(`type is too deep: module and instance types nest more than ${MAX_TYPE_DEPTH} deep`);
   for (let space = 0; space < 2; space++) {
     for (let start = 0; start < sizes[space].length; start++) {
       if (sizes[space][start] >= 0) continue;
@@ -289,6 +341,8 @@ function typeSizes(
           const s = t.kind === 5 ? 0 : 1;
           if (sizes[s][t.type] >= 0) continue;
           if (onStack[s][t.type]) r.fail("type references form a cycle");
+          // Each type on the stack nests the one above it.
+          if (stack.length >= MAX_TYPE_DEPTH) tooDeep();
           onStack[s][t.type] = 1;
           stack.push({
             space: s,
@@ -299,14 +353,25 @@ function typeSizes(
           continue;
         }
         let size = 1;
+        let deepest = 0;
         for (const item of top.list) {
           const t = item.type;
-          size += t.kind === 5 ? sizes[0][t.type] : t.kind === 6 ? sizes[1][t.type] : 1;
+          if (t.kind !== 5 && t.kind !== 6) {
+            size += 1;
+            continue;
+          }
+          const s = t.kind === 5 ? 0 : 1;
+          size += sizes[s][t.type];
+          if (depths[s][t.type] > deepest) deepest = depths[s][t.type];
         }
-        if (size > MAX_TYPE_SIZE) {
-          r.fail(`type is too large: effective size exceeds ${MAX_TYPE_SIZE}`);
+        if (referencesTooMuch(size, top.list.length)) {
+          r.fail(
+            `type is too large: what its members reference exceeds ${MAX_TYPE_SIZE}, counted as if expanded`,
+          );
         }
+        if (deepest >= MAX_TYPE_DEPTH) tooDeep();
         sizes[top.space][top.index] = size;
+        depths[top.space][top.index] = deepest + 1;
         onStack[top.space][top.index] = 0;
         stack.pop();
       }
@@ -359,6 +424,9 @@ function readModule(
         const module = r.uint();
         const args: InstantiateArg[] = [];
         const argCount = r.count("argument");
+        if (argCount > MAX_INSTANTIATE_ARGS) {
+          r.fail(`instantiate: ${argCount} arguments exceed the limit of ${MAX_INSTANTIATE_ARGS}`);
+        }
         for (let a = 0; a < argCount; a++) {
           args.push({ name: r.string(), kind: readKind(r), index: r.uint() });
         }
@@ -483,4 +551,57 @@ function verifyModule(
       r.fail(`export ${JSON.stringify(e.name)} needs a core module`);
     }
   }
+  verifyExportTypes(r, types, m);
+}
+
+/**
+ * The exports an instance gets must be the ones its module type and
+ * instance type promise, in order, by name and kind: `Module.exports()` and
+ * import matching read the types, instantiation reads the exports.
+ * (Whether each local export exists in the core module, with that kind, is
+ * checked when V8 has compiled it.)
+ */
+function verifyExportTypes(r: ArtifactReader, types: TypeTables, m: CompiledModule): void {
+  const promised = types.modules[m.type].exports;
+  const instance = types.instances[m.instanceType].exports;
+  const what = m.name || "module";
+  if (m.exports.length !== promised.length || instance.length !== promised.length) {
+    r.fail(`${what}: its exports do not match its module and instance types`);
+  }
+  const names = new Set<string>();
+  for (let i = 0; i < promised.length; i++) {
+    const e = m.exports[i];
+    if (names.has(e.name)) r.fail(`${what}: export ${JSON.stringify(e.name)} is listed twice`);
+    names.add(e.name);
+    if (
+      e.name !== promised[i].name || e.kind !== promised[i].type.kind ||
+      instance[i].name !== e.name || !sameEntity(instance[i].type, promised[i].type)
+    ) {
+      r.fail(
+        `${what}: export ${JSON.stringify(e.name)} does not match its module and instance types`,
+      );
+    }
+  }
+}
+
+/** Whether two entity types of the same tables are the same type. */
+function sameEntity(a: EntityType, b: EntityType): boolean {
+  switch (a.kind) {
+    case 0:
+    case 5:
+    case 6:
+      return a.kind === b.kind && a.type === b.type;
+    case 1:
+      return b.kind === 1 && a.type.elem === b.type.elem &&
+        sameLimits(a.type.limits, b.type.limits);
+    case 2:
+      return b.kind === 2 && a.type.shared === b.type.shared &&
+        a.type.memory64 === b.type.memory64 && sameLimits(a.type.limits, b.type.limits);
+    case 3:
+      return b.kind === 3 && a.type.type === b.type.type && a.type.mutable === b.type.mutable;
+  }
+}
+
+function sameLimits(a: Limits, b: Limits): boolean {
+  return a.min === b.min && a.max === b.max;
 }

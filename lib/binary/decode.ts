@@ -27,7 +27,7 @@ import type {
   TypeDef,
   ValType,
 } from "../ir.ts";
-import { MAX_NESTING_DEPTH } from "../limits.ts";
+import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import { Reader } from "./reader.ts";
 
 const TAGS = "tags (exception handling) are not supported";
@@ -46,7 +46,13 @@ const TAGS = "tags (exception handling) are not supported";
  * ```
  */
 export function decode(bytes: Uint8Array): ModuleIR {
-  return decodeModule(new Reader(bytes), 0);
+  return decodeModule(new Reader(bytes), 0, { modules: 1 });
+}
+
+/** What the whole binary has used so far of the limits that span modules. */
+interface Budget {
+  /** Modules decoded or started, the outermost included. */
+  modules: number;
 }
 
 /**
@@ -63,7 +69,7 @@ function hex(byte: number): string {
 }
 
 /** Decodes the module that fills all of `r`, nested `depth` modules deep. */
-function decodeModule(r: Reader, depth: number): ModuleIR {
+function decodeModule(r: Reader, depth: number, budget: Budget): ModuleIR {
   const moduleOffset = r.offset();
   const magic = r.view(4);
   if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d) {
@@ -84,7 +90,7 @@ function decodeModule(r: Reader, depth: number): ModuleIR {
     const size = r.length();
     const payloadEnd = r.pos + size;
     r.inSection = true;
-    const section = decodeSection(r, id, payloadEnd, depth, state);
+    const section = decodeSection(r, id, payloadEnd, depth, state, budget);
     r.inSection = false;
     // Structured sections are read like the reference interpreter does, not
     // clipped at their end, so a wrong size shows up here.
@@ -101,6 +107,7 @@ function decodeSection(
   payloadEnd: number,
   depth: number,
   state: { modules: number },
+  budget: Budget,
 ): Section {
   switch (id) {
     case 0: {
@@ -185,12 +192,15 @@ function decodeSection(
         if (depth >= MAX_NESTING_DEPTH) {
           throw r.error(`modules nested more than ${MAX_NESTING_DEPTH} deep`);
         }
+        if (++budget.modules > MAX_MODULES) {
+          throw r.error(`more than ${MAX_MODULES} modules in one binary`);
+        }
         const inner = new Reader(
           r.bytes.subarray(r.pos, r.pos + size),
           r.offset(),
           [...r.path, `module ${state.modules++}`],
         );
-        modules[i] = decodeModule(inner, depth + 1);
+        modules[i] = decodeModule(inner, depth + 1, budget);
         r.pos += size;
       }
       return { id: 14, modules };

@@ -1,38 +1,21 @@
 /**
- * Reads a CLI input file and tells what it is by its content, not its name.
+ * Reads a CLI input file and tells what it is by its content, not its name
+ * (the rule of `lib/content.ts`, which `compile` follows too).
  *
  * @module
  */
 
 import { compile } from "../api.ts";
-import { looksLikeArtifact } from "../artifact/format.ts";
-import { directoryOf, fileReader } from "../file_reader.ts";
+import { decodeUtf8, detectContent, unknownContentMessage } from "../content.ts";
+import { directoryOf, fileReader, readRegularFile } from "../file_reader.ts";
 import { Module } from "../runtime/module.ts";
 
-/** What an input file holds. */
-export type InputKind = "binary" | "text" | "artifact";
+/** What an input file holds: a binary's or an artifact's bytes, or text. */
+export type Input =
+  | { readonly path: string; readonly kind: "binary" | "artifact"; readonly bytes: Uint8Array }
+  | { readonly path: string; readonly kind: "text"; readonly text: string };
 
-/** An input file's bytes and kind. */
-export interface Input {
-  readonly path: string;
-  readonly kind: InputKind;
-  readonly bytes: Uint8Array;
-}
-
-const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
-
-function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
-  return magic.every((b, i) => bytes[i] === b);
-}
-
-/** Which kind of input `bytes` are. */
-export function detectInput(bytes: Uint8Array): InputKind {
-  if (startsWith(bytes, WASM_MAGIC)) return "binary";
-  if (looksLikeArtifact(bytes)) return "artifact";
-  return "text";
-}
-
-/** A file the CLI could not read; printed as one line. */
+/** A file the CLI could not read, or not understand; printed as one line. */
 export class InputError extends Error {
   /** Makes the error. */
   constructor(message: string, options?: ErrorOptions) {
@@ -41,15 +24,51 @@ export class InputError extends Error {
   }
 }
 
-/** Reads `path` and detects its kind; a filesystem error becomes `cannot read PATH: reason`. */
-export async function readInput(path: string): Promise<Input> {
-  let bytes: Uint8Array;
+/**
+ * Reads the regular file at `path`. Every failure is an {@linkcode InputError}
+ * `cannot read PATH: reason`, where the reason names no other file.
+ */
+export async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    bytes = await Deno.readFile(path);
+    return await readRegularFile(path);
   } catch (e) {
     throw new InputError(`cannot read ${path}: ${fileErrorReason(e)}`, { cause: e });
   }
-  return { path, kind: detectInput(bytes), bytes };
+}
+
+/**
+ * Reads `path` and detects its kind. Bytes that are neither a binary, an
+ * artifact nor UTF-8 text are an {@linkcode InputError}.
+ */
+export async function readInput(path: string): Promise<Input> {
+  const bytes = await readBytes(path);
+  const content = detectContent(bytes);
+  switch (content.kind) {
+    case "binary":
+    case "artifact":
+      return { path, kind: content.kind, bytes };
+    case "text":
+      return { path, kind: "text", text: content.text };
+    case "unknown":
+      throw new InputError(`${path}: ${unknownContentMessage(content.reason)}`);
+    default: {
+      const _: never = content;
+      throw _;
+    }
+  }
+}
+
+/**
+ * Reads a file that must be UTF-8 text: a `.wast` script, which may hold
+ * any character in its comments, NUL included (the core suite's
+ * `comments.wast` does).
+ */
+export async function readText(path: string): Promise<string> {
+  const decoded = decodeUtf8(await readBytes(path));
+  if ("text" in decoded) return decoded.text;
+  throw new InputError(
+    `${path}: not UTF-8 text (at byte offset 0x${decoded.invalidAt.toString(16)})`,
+  );
 }
 
 /** A filesystem error's reason without Deno's decoration (`os error 2`, the path again). */
@@ -57,11 +76,13 @@ export function fileErrorReason(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (e instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (e instanceof Deno.errors.NotADirectory) return "a component of the path is not a directory";
+  if (e instanceof Deno.errors.FilesystemLoop) return "too many levels of symbolic links";
   const message = e instanceof Error ? e.message : String(e);
-  return message.replace(/\s*\(os error \d+\).*$/s, "").replace(/:\s*'[^']*'$/, "");
+  // Deno appends `(os error N)` and then the operation and the path(s),
+  // which for an atomic write name its temporary file: keep the first part.
+  return message.replace(/\s*\(os error \d+\)[\s\S]*$/, "").replace(/:\s*'[^']*'$/, "");
 }
-
-const decoder = new TextDecoder();
 
 /** Compiles or loads `path`: a module-linking binary, text or artifact, by content. */
 export async function loadModule(path: string): Promise<Module> {
@@ -70,11 +91,15 @@ export async function loadModule(path: string): Promise<Module> {
     case "binary":
       return await compile(input.bytes);
     case "text":
-      return await compile(decoder.decode(input.bytes), {
+      return await compile(input.text, {
         filename: path,
         readFile: fileReader(directoryOf(path)),
       });
     case "artifact":
       return Module.deserialize(input.bytes, path);
+    default: {
+      const _: never = input;
+      throw _;
+    }
   }
 }

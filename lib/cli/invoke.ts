@@ -17,36 +17,47 @@ export class InvokeError extends Error {
   }
 }
 
-function parseArg(
-  text: string,
-  type: string,
-  position: number,
-): number | bigint {
-  const bad = () =>
-    new InvokeError(
-      `argument ${position + 1} (${type}): cannot read ${JSON.stringify(text)}`,
-    );
+const INTEGER = /^[+-]?(?:\d+|0x[0-9a-f]+)$/i;
+const FLOAT_WORDS = /^[+-]?(?:inf|infinity|nan)$/i;
+
+/** Integer ranges: signed minimum to unsigned maximum, as the text format's literals. */
+const RANGE = {
+  i32: [-(2n ** 31n), 2n ** 32n - 1n],
+  i64: [-(2n ** 63n), 2n ** 64n - 1n],
+} as const;
+
+/**
+ * One argument read by its parameter type. Integers are decimal or hex,
+ * signed or unsigned, and must fit; floats must be numbers that round to a
+ * finite value of their type, or `inf`/`nan` spelled out.
+ */
+function parseArg(text: string, type: string, position: number): number | bigint {
+  const fail = (why: string) =>
+    new InvokeError(`argument ${position + 1} (${type}): ${JSON.stringify(text)} ${why}`);
   switch (type) {
-    case "i32": {
-      const n = Number(text);
-      if (!Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 32) throw bad();
-      return n | 0;
+    case "i32":
+    case "i64": {
+      if (!INTEGER.test(text)) throw fail("is not an integer");
+      const negative = text.startsWith("-");
+      const magnitude = BigInt(text.replace(/^[+-]/, ""));
+      const value = negative ? -magnitude : magnitude;
+      const [min, max] = RANGE[type];
+      if (value < min || value > max) throw fail(`is out of range for ${type}`);
+      return type === "i32" ? Number(BigInt.asIntN(32, value)) : BigInt.asIntN(64, value);
     }
-    case "i64":
-      try {
-        return BigInt.asIntN(64, BigInt(text));
-      } catch {
-        throw bad();
-      }
     case "f32":
     case "f64": {
-      const lower = text.toLowerCase();
-      if (lower === "nan") return NaN;
-      if (lower === "inf" || lower === "+inf") return Infinity;
-      if (lower === "-inf") return -Infinity;
+      if (FLOAT_WORDS.test(text)) {
+        if (/nan/i.test(text)) return NaN;
+        return text.startsWith("-") ? -Infinity : Infinity;
+      }
+      // Number() reads "" and blanks as 0, and words like "Infinity": only a literal will do.
+      if (!/^[+-]?\.?\d/.test(text) || /\s/.test(text)) throw fail("is not a number");
       const n = Number(text);
-      if (Number.isNaN(n) || text.trim() === "") throw bad();
-      return n;
+      if (Number.isNaN(n)) throw fail("is not a number");
+      const value = type === "f32" ? Math.fround(n) : n;
+      if (!Number.isFinite(value)) throw fail(`is out of range for ${type}`);
+      return value;
     }
     default:
       throw new InvokeError(

@@ -8,6 +8,7 @@
 import { parseWat } from "../api.ts";
 import { link, type LinkInput, parseModuleSpec } from "../link.ts";
 import { readInput } from "./input.ts";
+import { type Args, type ArgsSpec, readArgs } from "./args.ts";
 import { UsageError } from "./usage.ts";
 
 /** What `mlink link` was asked to do. */
@@ -17,44 +18,31 @@ export interface LinkRequest {
   output: string;
 }
 
+/** `link`'s arguments: `MAIN [--module NAME=FILE]… -o OUT`, options in any order. */
+export const LINK_ARGS: ArgsSpec = {
+  command: "link",
+  options: {
+    "--module": { value: true, repeatable: true },
+    "--output": { value: true, aliases: ["-o"], required: "link needs -o OUT" },
+  },
+  operands: { name: "MAIN", min: 1, max: 1, missing: "link needs MAIN" },
+};
+
 /** Reads `link`'s arguments: `MAIN [--module NAME=FILE]… -o OUT`, options in any order. */
 export function parseLinkArgs(argv: readonly string[]): LinkRequest {
-  let main: string | undefined;
-  let output: string | undefined;
-  const modules: LinkRequest["modules"] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
-    const name = eq > 0 ? word.slice(0, eq) : word;
-    if (!name.startsWith("-") || name === "-") {
-      if (main !== undefined) {
-        throw new UsageError(`unexpected argument ${word}: link takes one MAIN`);
-      }
-      main = word;
-      continue;
+  return linkRequest(readArgs(argv, LINK_ARGS));
+}
+
+/** The request that `link`'s arguments make. */
+export function linkRequest(args: Args): LinkRequest {
+  const modules = args.values("--module").map((spec) => {
+    try {
+      return parseModuleSpec(spec);
+    } catch (e) {
+      throw new UsageError(`--module ${spec}: ${(e as Error).message}`);
     }
-    if (!["--module", "-o", "--output"].includes(name)) {
-      throw new UsageError(`unknown option ${word}`);
-    }
-    let value: string;
-    if (eq > 0) value = word.slice(eq + 1);
-    else if (i + 1 < argv.length) value = argv[++i];
-    else throw new UsageError(`${name} needs a value`);
-    if (name === "--module") {
-      try {
-        modules.push(parseModuleSpec(value));
-      } catch (e) {
-        throw new UsageError(`--module ${value}: ${(e as Error).message}`);
-      }
-    } else if (output !== undefined) {
-      throw new UsageError("-o is given twice");
-    } else {
-      output = value;
-    }
-  }
-  if (main === undefined) throw new UsageError("link needs MAIN");
-  if (output === undefined) throw new UsageError("link needs -o OUT");
-  return { main, modules, output };
+  });
+  return { main: args.operands[0], modules, output: args.value("--output")! };
 }
 
 /** A binary for `link`: a binary as it is, text parsed; an artifact cannot be linked. */
@@ -64,12 +52,13 @@ async function linkInput(name: string, path: string): Promise<LinkInput> {
     case "binary":
       return { name, bytes: input.bytes };
     case "text":
-      return {
-        name,
-        bytes: await parseWat(new TextDecoder().decode(input.bytes), { filename: path }),
-      };
+      return { name, bytes: await parseWat(input.text, { filename: path }) };
     case "artifact":
       throw new UsageError(`${path} is an artifact: link takes binaries or text`);
+    default: {
+      const _: never = input;
+      throw _;
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import { WASI_MODULE, wasiImports } from "../wasi/imports.ts";
 import { nodeWasi } from "../wasi/node.ts";
 import { fileErrorReason, loadModule } from "./input.ts";
 import { formatResult, invokeExport } from "./invoke.ts";
+import { type Args, type ArgsSpec, readArgs } from "./args.ts";
 import { UsageError } from "./usage.ts";
 
 /** What `mlink run` was asked to do. */
@@ -31,34 +32,39 @@ export interface RunRequest {
 /** The exit code of a run that trapped, as wasmtime's: 128 + SIGABRT. */
 export const TRAP_EXIT_CODE = 134;
 
-const OPTIONS_WITH_VALUE = new Set(["--dir", "--env", "--preload", "--invoke"]);
+/** `run`'s arguments: options, then FILE, then the words passed on. */
+export const RUN_ARGS: ArgsSpec = {
+  command: "run",
+  options: {
+    "--dir": { value: true, repeatable: true, emptyAllowed: true },
+    "--env": { value: true, repeatable: true, emptyAllowed: true },
+    "--preload": { value: true, repeatable: true, emptyAllowed: true },
+    "--invoke": { value: true, emptyAllowed: true },
+  },
+  operands: { name: "FILE", min: 1, max: 1, missing: "run needs a FILE" },
+  passRest: true,
+};
 
 /**
  * Reads `run`'s arguments: options, then FILE, then the words passed on.
  * Unknown options, missing values and malformed ones are `UsageError`s.
  */
 export function parseRunArgs(argv: readonly string[]): RunRequest {
-  const request: RunRequest = { file: "", args: [], preopens: {}, env: {}, preloads: [] };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const word = argv[i];
-    if (word === "--") {
-      i++;
-      break;
-    }
-    if (!word.startsWith("-") || word === "-") break;
-    const eq = word.indexOf("=");
-    const name = eq > 0 && word.startsWith("--") ? word.slice(0, eq) : word;
-    if (!OPTIONS_WITH_VALUE.has(name)) throw new UsageError(`unknown option ${word}`);
-    let value: string;
-    if (name !== word) value = word.slice(eq + 1);
-    else if (i + 1 < argv.length) value = argv[++i];
-    else throw new UsageError(`${name} needs a value`);
-    applyOption(request, name, value);
+  return runRequest(readArgs(argv, RUN_ARGS));
+}
+
+/** The request that `run`'s arguments make, each option's value checked. */
+export function runRequest(args: Args): RunRequest {
+  const request: RunRequest = {
+    file: args.operands[0],
+    args: [...args.rest],
+    preopens: {},
+    env: {},
+    preloads: [],
+  };
+  for (const name of Object.keys(RUN_ARGS.options)) {
+    for (const value of args.values(name)) applyOption(request, name, value);
   }
-  if (i >= argv.length) throw new UsageError("run needs a FILE");
-  request.file = argv[i];
-  request.args = argv.slice(i + 1);
   return request;
 }
 

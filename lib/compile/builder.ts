@@ -26,18 +26,28 @@ import type {
 } from "../compiled.ts";
 import { CompileError } from "../errors.ts";
 import { formatEntityType, kindName } from "../format.ts";
-import { MAX_INSTANTIATE_ARGS, MAX_NESTING_DEPTH } from "../limits.ts";
-import { subtypeMismatch } from "../subtype.ts";
+import { MAX_INSTANTIATE_ARGS, MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
+import { type SubtypeBudget, subtypeMismatch } from "../subtype.ts";
 import { type EntityType, type NamedType, TypeSizeError, type TypeTables } from "../types.ts";
 import { sectionOrderError, usesModuleLinking } from "./order.ts";
 import { IndexSpaces, type TypeSlot } from "./spaces.ts";
 import { buildCoreModule, type CoreParts } from "./split.ts";
 import { moduleNameOf } from "./names.ts";
 
+// One empty list for every module that has nothing of a kind: a blob may
+// hold 100,000 modules, most of them small.
+const NONE: readonly never[] = Object.freeze([]);
+
+function orNone<T>(list: readonly T[]): readonly T[] {
+  return list.length === 0 ? NONE : list;
+}
+
 /** What the whole blob shares while its modules are compiled. */
 export interface BlobContext {
   readonly types: TypeTables;
   readonly modules: (CompiledModule | undefined)[];
+  /** What subtype checks may still spend, for all the blob's modules together. */
+  readonly subtypeBudget: SubtypeBudget;
 }
 
 /** Compiles one module (and, recursively, the modules nested in it). */
@@ -56,9 +66,12 @@ export class ModuleBuilder {
   readonly #coreImports: EntityType[] = [];
   readonly #imports: CompiledImport[] = [];
   readonly #importTypes: NamedType[] = [];
+  // Where each of #importTypes and #exportTypes comes from, for errors about the module type.
+  readonly #importOffsets: (number | undefined)[] = [];
   readonly #importNames = new Set<string>();
   readonly #exports: CompiledExport[] = [];
   readonly #exportTypes: NamedType[] = [];
+  readonly #exportOffsets: (number | undefined)[] = [];
   readonly #exportNames = new Set<string>();
   readonly #upvars: ModuleUpvar[] = [];
   readonly #upvarKeys = new Map<string, number>();
@@ -102,6 +115,9 @@ export class ModuleBuilder {
         ir.offset,
       );
     }
+    if (this.#blob.modules.length >= MAX_MODULES) {
+      this.#fail(`more than ${MAX_MODULES} modules in one binary`, ir.offset);
+    }
     // Reserve the slot first so that a module precedes its nested modules.
     const index = this.#blob.modules.push(undefined) - 1;
     this.#moduleLinking = usesModuleLinking(ir);
@@ -120,12 +136,15 @@ export class ModuleBuilder {
           imports: this.#importTypes,
           exports: this.#exportTypes,
         }),
-      ir.offset,
+      (member) => {
+        const imports = this.#importOffsets.length;
+        return member < imports
+          ? this.#importOffsets[member]
+          : this.#exportOffsets[member - imports];
+      },
+      "the module's own type",
     );
-    const instanceType = this.#intern(
-      () => this.#blob.types.instance({ exports: this.#exportTypes }),
-      ir.offset,
-    );
+    const instanceType = this.#intern(() => this.#blob.types.instanceOf(moduleType), ir.offset);
     const parts: CoreParts = {
       ir,
       types: this.#blob.types,
@@ -136,13 +155,13 @@ export class ModuleBuilder {
     this.#blob.modules[index] = {
       name,
       core: buildCoreModule(parts),
-      initializers: this.#initializers,
-      exports: this.#exports,
-      imports: this.#imports,
+      initializers: orNone(this.#initializers),
+      exports: orNone(this.#exports),
+      imports: orNone(this.#imports),
       type: moduleType,
       instanceType,
-      upvars: this.#upvars,
-      children: this.#children,
+      upvars: orNone(this.#upvars),
+      children: orNone(this.#children),
     };
     return index;
   }
@@ -152,12 +171,22 @@ export class ModuleBuilder {
     this.#importedCounts = [0, 1, 2, 3].map((k) => this.#spaces.count(k));
   }
 
-  #intern(make: () => number, offset?: number): number {
+  /**
+   * Interns a type with `make`. A type too large or too deep is an error at
+   * `at`: one offset, or the offset of a member (imports, then exports), to
+   * blame the one that crossed the limit; `what` names the type then.
+   */
+  #intern(
+    make: () => number,
+    at: number | undefined | ((member: number) => number | undefined),
+    what?: string,
+  ): number {
     try {
       return make();
     } catch (e) {
-      if (e instanceof TypeSizeError) this.#fail(e.message, offset);
-      throw e;
+      if (!(e instanceof TypeSizeError)) throw e;
+      if (typeof at === "function") this.#fail(`${what}: ${e.message}`, at(e.member));
+      this.#fail(e.message, at);
     }
   }
 
@@ -300,11 +329,9 @@ export class ModuleBuilder {
     list: readonly { module: string; field: string | null; desc: ImportDesc }[],
     offset?: number,
   ): NamedType[] {
-    const out: (NamedType | { name: string; fields: NamedType[] })[] = [];
-    const byName = new Map<
-      string,
-      { name: string; fields: NamedType[] } | null
-    >();
+    type Group = { name: string; fields: NamedType[]; names: Set<string> };
+    const out: (NamedType | Group)[] = [];
+    const byName = new Map<string, Group | null>();
     for (const imp of list) {
       const type = this.#descType(imp.desc, offset);
       const group = byName.get(imp.module);
@@ -326,11 +353,15 @@ export class ModuleBuilder {
         );
       }
       if (group === undefined) {
-        const fresh = { name: imp.module, fields: [{ name: imp.field, type }] };
+        const fresh = {
+          name: imp.module,
+          fields: [{ name: imp.field, type }],
+          names: new Set([imp.field]),
+        };
         byName.set(imp.module, fresh);
         out.push(fresh);
       } else {
-        if (group.fields.some((f) => f.name === imp.field)) {
+        if (group.names.has(imp.field)) {
           this.#fail(
             `duplicate import ${JSON.stringify(imp.module)} ${
               JSON.stringify(imp.field)
@@ -339,6 +370,7 @@ export class ModuleBuilder {
           );
         }
         group.fields.push({ name: imp.field, type });
+        group.names.add(imp.field);
       }
     }
     return out.map((item) =>
@@ -376,7 +408,13 @@ export class ModuleBuilder {
     // Two-level imports of this section, by module name: the implicit instance.
     const implicit = new Map<
       string,
-      { instance: number; slot: number; fields: NamedType[] }
+      {
+        instance: number;
+        slot: number;
+        fields: NamedType[];
+        names: Set<string>;
+        offsets: (number | undefined)[];
+      }
     >();
     for (const imp of section.imports) {
       const type = this.#descType(imp.desc, imp.offset);
@@ -384,6 +422,7 @@ export class ModuleBuilder {
       if (imp.field === null) {
         this.#claimImportName(imp.module, imp.offset);
         this.#importTypes.push({ name: imp.module, type });
+        this.#importOffsets.push(imp.offset);
         this.#initializers.push({
           op: "import",
           name: imp.module,
@@ -402,18 +441,21 @@ export class ModuleBuilder {
             type: { kind: 6, type: -1 },
           }) - 1,
           fields: [],
+          names: new Set(),
+          offsets: [],
         };
+        this.#importOffsets.push(imp.offset);
         implicit.set(imp.module, group);
         this.#initializers.push({ op: "import", name: imp.module, kind: 6 });
-      } else if (
-        this.#moduleLinking && group.fields.some((f) => f.name === imp.field)
-      ) {
+      } else if (this.#moduleLinking && group.names.has(imp.field)) {
         this.#fail(
           `duplicate import ${JSON.stringify(imp.module)} ${JSON.stringify(imp.field)}`,
           imp.offset,
         );
       }
       group.fields.push({ name: imp.field, type });
+      group.names.add(imp.field);
+      group.offsets.push(imp.offset);
       this.#initializers.push({
         op: "alias",
         instance: group.instance,
@@ -425,7 +467,8 @@ export class ModuleBuilder {
     for (const [name, group] of implicit) {
       const index = this.#intern(
         () => this.#blob.types.instance({ exports: group.fields }),
-        section.offset,
+        (member) => group.offsets[member],
+        `the instance of imports from ${JSON.stringify(name)}`,
       );
       this.#spaces.instances[group.instance] = index;
       this.#importTypes[group.slot] = { name, type: { kind: 6, type: index } };
@@ -499,7 +542,7 @@ export class ModuleBuilder {
           def.offset,
         );
       }
-      const why = subtypeMismatch(types, given, types, imp.type);
+      const why = subtypeMismatch(types, given, types, imp.type, this.#blob.subtypeBudget);
       if (why !== null) {
         this.#fail(
           `instantiate module ${def.module}: argument ${JSON.stringify(imp.name)}: ${why}`,
@@ -508,7 +551,7 @@ export class ModuleBuilder {
       }
     }
     const instanceType = this.#intern(
-      () => types.instance({ exports: moduleType.exports }),
+      () => types.instanceOf(this.#spaces.modules[def.module]),
       def.offset,
     );
     this.#spaces.instances.push(instanceType);
@@ -616,5 +659,6 @@ export class ModuleBuilder {
       name: e.name,
       type: this.#spaces.entity(e.kind, e.index),
     });
+    this.#exportOffsets.push(e.offset);
   }
 }

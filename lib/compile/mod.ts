@@ -11,12 +11,16 @@ import type { CompiledBlob, CompiledModule } from "../compiled.ts";
 import type { ModuleIR } from "../ir.ts";
 import { TypeTables } from "../types.ts";
 import { ModuleBuilder } from "./builder.ts";
+import { SubtypeBudget } from "../subtype.ts";
 
 /** Validates and compiles a decoded module. Throws `CompileError`. */
 export function compileModuleIR(ir: ModuleIR): CompiledBlob {
   const types = new TypeTables();
   const modules: (CompiledModule | undefined)[] = [];
-  const root = ModuleBuilder.compileRoot({ types, modules }, ir);
+  const root = ModuleBuilder.compileRoot(
+    { types, modules, subtypeBudget: new SubtypeBudget() },
+    ir,
+  );
   return { types, modules: modules as CompiledModule[], root };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Module } from "../runtime/module.ts";
+import { isModule, type Module } from "../runtime/module.ts";
 import { quoted, TypeWriter } from "./types_render.ts";
 
 /** Options of {@linkcode declarations}. */
@@ -87,7 +87,7 @@ export class DeclarationsError extends Error {
  * ```
  */
 export function declarations(module: Module, options: DeclarationsOptions = {}): string {
-  if (!(module instanceof Module)) {
+  if (!isModule(module)) {
     throw new DeclarationsError(
       `declarations expects a Module from compile(), got ${describe(module)}`,
     );

@@ -30,6 +30,11 @@ export interface InstanceTypeRef {
 }
 
 let typeOfInstance: (instance: Instance) => InstanceTypeRef | undefined;
+let isRealInstance: (value: unknown) => value is Instance;
+let typed: (
+  exports: Readonly<Record<string, ExportValue>>,
+  type: InstanceTypeRef,
+) => Instance;
 
 /**
  * An instance of a module-linking module. Its `exports` object has no
@@ -47,24 +52,39 @@ let typeOfInstance: (instance: Instance) => InstanceTypeRef | undefined;
 export class Instance {
   /** Exports by name. */
   readonly exports: Readonly<Record<string, ExportValue>>;
-  readonly #type: InstanceTypeRef | undefined;
+  // Set only by the runtime (`typedInstance`): a type passed from outside
+  // would be trusted by import matching.
+  #type: InstanceTypeRef | undefined;
 
   static {
     typeOfInstance = (instance) => instance.#type;
+    isRealInstance = (value): value is Instance =>
+      typeof value === "object" && value !== null && #type in value;
+    typed = (exports, type) => {
+      const instance = new Instance(exports);
+      instance.#type = type;
+      return instance;
+    };
   }
 
   /**
-   * Internal: instances come from `instantiate`, or stand for a set of host
-   * values passed as an instance import (then `type` is the type they were
-   * checked against).
+   * Internal: instances come from `instantiate`. One made by hand has no
+   * static type, and an instance import reads it as an object of its exports.
    */
-  constructor(
-    exports: Readonly<Record<string, ExportValue>>,
-    type?: InstanceTypeRef,
-  ) {
+  constructor(exports: Readonly<Record<string, ExportValue>>) {
     this.exports = exports;
-    this.#type = type;
   }
+}
+
+/**
+ * An instance the runtime made, of static type `type`: by instantiation, or
+ * from host values checked against `type`.
+ */
+export function typedInstance(
+  exports: Readonly<Record<string, ExportValue>>,
+  type: InstanceTypeRef,
+): Instance {
+  return typed(exports, type);
 }
 
 /** The static type of an instance, when it has one. */
@@ -72,4 +92,12 @@ export function instanceTypeOf(
   instance: Instance,
 ): InstanceTypeRef | undefined {
   return typeOfInstance(instance);
+}
+
+/**
+ * Whether `value` is an `Instance` this module made. Unlike `instanceof`,
+ * `Object.create(Instance.prototype)` is not one.
+ */
+export function isInstance(value: unknown): value is Instance {
+  return isRealInstance(value);
 }

@@ -7,15 +7,25 @@
  * memory's maximum), what can be seen is checked here and V8 checks the rest
  * when the core module that imports it is instantiated.
  *
+ * Host objects are read through their own properties only, so that an
+ * import named `constructor` or `toString` is missing from `{}` rather than
+ * found on `Object.prototype`.
+ *
  * @module
  */
 
 import { LinkError } from "../errors.ts";
 import { formatEntityType } from "../format.ts";
 import { subtypeMismatch } from "../subtype.ts";
-import type { EntityType, TypeTables } from "../types.ts";
-import { type ExportValue, Instance, instanceTypeOf } from "./instance.ts";
-import { Module, moduleTypeOf } from "./module.ts";
+import type { EntityType, NamedType, TypeTables } from "../types.ts";
+import {
+  type ExportValue,
+  type Instance,
+  instanceTypeOf,
+  isInstance,
+  typedInstance,
+} from "./instance.ts";
+import { isModule, moduleTypeOf } from "./module.ts";
 
 /** The import object of `instantiate`: single-level names, or objects of two-level names. */
 export type Imports = Readonly<Record<string, unknown>>;
@@ -25,8 +35,8 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing (undefined)";
   if (value === null) return "null";
   if (typeof value === "function") return "a function";
-  if (value instanceof Module) return "a Module";
-  if (value instanceof Instance) return "an Instance";
+  if (isModule(value)) return "a Module";
+  if (isInstance(value)) return "an Instance";
   for (
     const name of ["Memory", "Table", "Global", "Instance", "Module"] as const
   ) {
@@ -36,8 +46,14 @@ export function describeValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** Import names for a message; a path thousands deep keeps its two ends. */
 function quoted(names: readonly string[]): string {
-  return names.map((n) => JSON.stringify(n)).join(" ");
+  const shown = names.length <= 12 ? names.map((n) => JSON.stringify(n)) : [
+    ...names.slice(0, 6).map((n) => JSON.stringify(n)),
+    `… (${names.length - 12} more)`,
+    ...names.slice(-6).map((n) => JSON.stringify(n)),
+  ];
+  return shown.join(" ");
 }
 
 function fail(
@@ -66,6 +82,44 @@ export function missingImport(
   );
 }
 
+/** A host object's own property `name`; `undefined` when it has none. */
+function own(source: object, name: string): unknown {
+  return Object.hasOwn(source, name) ? (source as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * The current size of a table or memory, or `undefined` when `value` is
+ * none. `instanceof` is not enough: `Object.create(WebAssembly.Table.prototype)`
+ * passes it, and its getters throw.
+ */
+function tableLength(value: unknown): number | undefined {
+  if (!(value instanceof WebAssembly.Table)) return undefined;
+  try {
+    return value.length;
+  } catch {
+    return undefined;
+  }
+}
+
+function memoryPages(value: unknown): number | undefined {
+  if (!(value instanceof WebAssembly.Memory)) return undefined;
+  try {
+    return value.buffer.byteLength / 65536;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The exports of a `WebAssembly.Instance`, or `undefined` when `value` is none. */
+function wasmInstanceExports(value: unknown): object | undefined {
+  if (!(value instanceof WebAssembly.Instance)) return undefined;
+  try {
+    return value.exports;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Checks host value `value` against import type `expected` and returns the
  * value the runtime will use. `names` is the import's path of names (for
@@ -78,55 +132,74 @@ export function hostImport(
   names: readonly string[],
   path: readonly string[],
 ): unknown {
-  const mismatch: (what: string) => never = (what) =>
-    fail(
-      names,
-      `expected ${formatEntityType(tables, expected)}, got ${what}`,
-      path,
-    );
+  if (expected.kind === 6) return hostInstance(value, tables, expected.type, names, path);
+  const why = valueMismatch(value, tables, expected);
+  if (why !== null) fail(names, why, path);
+  return value;
+}
+
+/**
+ * Why host value `value` cannot be imported as `expected` (any kind but an
+ * instance), or `null` when it can.
+ */
+function valueMismatch(
+  value: unknown,
+  tables: TypeTables,
+  expected: Exclude<EntityType, { kind: 6 }>,
+): string | null {
+  const wanted = () => `expected ${formatEntityType(tables, expected)}, got `;
   switch (expected.kind) {
     case 0:
-      if (typeof value !== "function") mismatch(describeValue(value));
-      return value;
-    case 1:
-      if (!(value instanceof WebAssembly.Table)) mismatch(describeValue(value));
-      if (value.length < expected.type.limits.min) {
-        mismatch(`a table of ${value.length} elements`);
-      }
-      return value;
+      return typeof value === "function" ? null : wanted() + describeValue(value);
+    case 1: {
+      const length = tableLength(value);
+      if (length === undefined) return wanted() + describeValue(value);
+      return length < expected.type.limits.min ? wanted() + `a table of ${length} elements` : null;
+    }
     case 2: {
-      if (!(value instanceof WebAssembly.Memory)) {
-        mismatch(describeValue(value));
-      }
-      const pages = value.buffer.byteLength / 65536;
-      if (pages < expected.type.limits.min) {
-        mismatch(`a memory of ${pages} pages`);
-      }
-      return value;
+      const pages = memoryPages(value);
+      if (pages === undefined) return wanted() + describeValue(value);
+      return pages < expected.type.limits.min ? wanted() + `a memory of ${pages} pages` : null;
     }
     case 3: {
       const plain = typeof value === "number" || typeof value === "bigint";
-      if (
-        !(value instanceof WebAssembly.Global) &&
-        !(plain && !expected.type.mutable)
-      ) {
-        mismatch(describeValue(value));
-      }
-      return value;
+      return value instanceof WebAssembly.Global || (plain && !expected.type.mutable)
+        ? null
+        : wanted() + describeValue(value);
     }
     case 5: {
-      if (!(value instanceof Module)) return mismatch(describeValue(value));
+      if (!isModule(value)) return wanted() + describeValue(value);
       const got = moduleTypeOf(value);
-      const why = subtypeMismatch(got.tables, got.type, tables, expected);
-      if (why !== null) fail(names, why, path);
-      return value;
+      return subtypeMismatch(got.tables, got.type, tables, expected);
     }
-    case 6:
-      return hostInstance(value, tables, expected.type, names, path);
   }
 }
 
-/** An instance import: an Instance, a `WebAssembly.Instance`, or an object of values. */
+/**
+ * An instance being matched against an instance type, on the explicit
+ * stack of {@linkcode hostInstance}. Either an mlink instance whose static
+ * type is checked (`typed`), or an object whose exports are checked and
+ * collected into a new instance (`exports`).
+ */
+interface Pending {
+  /** The instance this one is an export of; `null` for the import itself. */
+  readonly parent: Pending | null;
+  /** Its export name in `parent`. */
+  readonly name: string;
+  readonly type: number;
+  readonly wanted: readonly NamedType[];
+  next: number;
+  readonly typed: Instance | null;
+  readonly source: object | null;
+  readonly exports: Record<string, ExportValue> | null;
+}
+
+/**
+ * An instance import: an Instance, a `WebAssembly.Instance`, or an object of
+ * values. Instance types nest up to `MAX_TYPE_DEPTH` (1,000) levels, and a
+ * host object (a cyclic one, say) follows them all the way down, so nested
+ * instances are walked with an explicit stack, not by recursion.
+ */
 function hostInstance(
   value: unknown,
   tables: TypeTables,
@@ -134,83 +207,115 @@ function hostInstance(
   names: readonly string[],
   path: readonly string[],
 ): Instance {
-  if (value instanceof Instance && instanceTypeOf(value) !== undefined) {
-    checkTypedInstance(value, tables, type, names, path);
-    return value;
-  }
-  const source = value instanceof Instance || value instanceof WebAssembly.Instance
-    ? value.exports as Record<string, unknown>
-    : value;
-  if (
-    source === null ||
-    (typeof source !== "object" && typeof source !== "function")
-  ) {
-    fail(
-      names,
-      `expected an instance or an object of its exports ${
-        formatEntityType(tables, { kind: 6, type })
-      }, got ${describeValue(value)}`,
-      path,
-    );
-  }
-  const exports: Record<string, ExportValue> = Object.create(null);
-  for (const e of tables.instances[type].exports) {
-    const item = (source as Record<string, unknown>)[e.name];
-    if (item === undefined) {
-      throw missingImport([...names, e.name], tables, e.type, path);
+  // The names of a pending instance, made only for an error message.
+  const namesOf = (p: Pending | null, last?: string): string[] => {
+    const tail: string[] = last === undefined ? [] : [last];
+    for (let q = p; q !== null && q.parent !== null; q = q.parent) tail.push(q.name);
+    return [...names, ...tail.reverse()];
+  };
+  const stack: Pending[] = [];
+  const enter = (value: unknown, type: number, parent: Pending | null, name: string) => {
+    const wanted = tables.instances[type].exports;
+    if (isInstance(value) && instanceTypeOf(value) !== undefined) {
+      stack.push({
+        parent,
+        name,
+        type,
+        wanted,
+        next: 0,
+        typed: value,
+        source: null,
+        exports: null,
+      });
+      return;
     }
-    exports[e.name] = hostImport(
-      item,
-      tables,
-      e.type,
-      [...names, e.name],
-      path,
-    ) as ExportValue;
+    const source = isInstance(value) ? value.exports : wasmInstanceExports(value) ?? value;
+    if (source === null || (typeof source !== "object" && typeof source !== "function")) {
+      const at = parent === null ? names : namesOf(parent, name);
+      fail(
+        at,
+        `expected an instance or an object of its exports ${
+          formatEntityType(tables, { kind: 6, type })
+        }, got ${describeValue(value)}`,
+        path,
+      );
+    }
+    const exports: Record<string, ExportValue> = Object.create(null);
+    stack.push({ parent, name, type, wanted, next: 0, typed: null, source, exports });
+  };
+  enter(value, type, null, "");
+  for (;;) {
+    const top = stack[stack.length - 1];
+    if (top.next < top.wanted.length) {
+      const want = top.wanted[top.next++];
+      if (top.typed !== null) {
+        if (checkTypedExport(top.typed, want, tables, () => namesOf(top), path)) {
+          enter(top.typed.exports[want.name], want.type.type as number, top, want.name);
+        }
+        continue;
+      }
+      const item = own(top.source!, want.name);
+      if (item === undefined) {
+        throw missingImport(namesOf(top, want.name), tables, want.type, path);
+      }
+      if (want.type.kind === 6) {
+        enter(item, want.type.type, top, want.name);
+        continue;
+      }
+      const why = valueMismatch(item, tables, want.type);
+      if (why !== null) fail(namesOf(top, want.name), why, path);
+      top.exports![want.name] = item as ExportValue;
+      continue;
+    }
+    stack.pop();
+    const done = top.typed ??
+      typedInstance(Object.freeze(top.exports!), { tables, type: top.type });
+    if (top.parent === null) return done;
+    if (top.parent.exports !== null) top.parent.exports[top.name] = done;
   }
-  return new Instance(Object.freeze(exports), { tables, type });
 }
 
 /**
- * An mlink instance: its static types are exact for funcs, globals, modules
- * and instances, but tables and memories may have grown since, and import
- * matching looks at their current size.
+ * Checks export `want` of an mlink instance against its static type: exact
+ * for funcs, globals, modules and instances, but tables and memories may
+ * have grown since, and import matching looks at their current size.
+ * Returns `true` for a nested instance, which the caller checks in turn.
  */
-function checkTypedInstance(
+function checkTypedExport(
   value: Instance,
+  want: NamedType,
   tables: TypeTables,
-  type: number,
-  names: readonly string[],
+  namesOf: () => string[],
   path: readonly string[],
-): void {
+): boolean {
   const known = instanceTypeOf(value)!;
-  for (const want of tables.instances[type].exports) {
-    const where = [...names, want.name];
-    const have = known.tables.instanceExport(known.type, want.name);
-    if (have === undefined) fail(names, `missing export ${JSON.stringify(want.name)}`, path);
-    const actual = value.exports[want.name];
-    let why: string | null;
-    if (have.kind === 1 && actual instanceof WebAssembly.Table) {
-      const limits = { min: actual.length, max: have.type.limits.max };
-      why = subtypeMismatch(
-        known.tables,
-        { kind: 1, type: { ...have.type, limits } },
-        tables,
-        want.type,
-      );
-    } else if (have.kind === 2 && actual instanceof WebAssembly.Memory) {
-      const limits = { min: actual.buffer.byteLength / 65536, max: have.type.limits.max };
-      why = subtypeMismatch(
-        known.tables,
-        { kind: 2, type: { ...have.type, limits } },
-        tables,
-        want.type,
-      );
-    } else if (have.kind === 6 && want.type.kind === 6) {
-      hostImport(actual, tables, want.type, where, path);
-      why = null;
-    } else {
-      why = subtypeMismatch(known.tables, have, tables, want.type);
-    }
-    if (why !== null) fail(where, why, path);
+  const have = known.tables.instanceExport(known.type, want.name);
+  if (have === undefined) fail(namesOf(), `missing export ${JSON.stringify(want.name)}`, path);
+  const actual = value.exports[want.name];
+  let why: string | null;
+  const length = have.kind === 1 ? tableLength(actual) : undefined;
+  const pages = have.kind === 2 ? memoryPages(actual) : undefined;
+  if (have.kind === 1 && length !== undefined) {
+    const limits = { min: length, max: have.type.limits.max };
+    why = subtypeMismatch(
+      known.tables,
+      { kind: 1, type: { ...have.type, limits } },
+      tables,
+      want.type,
+    );
+  } else if (have.kind === 2 && pages !== undefined) {
+    const limits = { min: pages, max: have.type.limits.max };
+    why = subtypeMismatch(
+      known.tables,
+      { kind: 2, type: { ...have.type, limits } },
+      tables,
+      want.type,
+    );
+  } else if (have.kind === 6 && want.type.kind === 6) {
+    return true;
+  } else {
+    why = subtypeMismatch(known.tables, have, tables, want.type);
   }
+  if (why !== null) fail([...namesOf(), want.name], why, path);
+  return false;
 }

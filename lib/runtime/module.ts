@@ -8,7 +8,7 @@
 
 import { readArtifact } from "../artifact/read.ts";
 import { writeArtifact } from "../artifact/write.ts";
-import type { CompiledBlob } from "../compiled.ts";
+import type { CompiledBlob, CompiledModule } from "../compiled.ts";
 import { CompileError } from "../errors.ts";
 import { formatEntityType, formatValType, kindName } from "../format.ts";
 import type { EntityType } from "../types.ts";
@@ -31,12 +31,29 @@ export interface LoadedBlob {
    * is the instance's exports object, and nothing is copied.
    */
   readonly coreExportsOnly: boolean[];
+  /**
+   * Whether each core module is checked against its description when V8
+   * has compiled it: for blobs read from artifacts, whose core bytes and
+   * descriptions could have been crafted apart. The compiler makes both
+   * from one module, so its blobs skip the check (and its cost).
+   */
+  readonly untrusted: boolean;
 }
 
-/** Wraps a compiled blob for the runtime; no core module is compiled yet. */
-export function loadBlob(compiled: CompiledBlob): LoadedBlob {
+/** Blobs made by {@linkcode loadBlob}: `new Module` takes no other. */
+const loadedBlobs = new WeakSet<LoadedBlob>();
+
+/**
+ * Wraps a compiled blob for the runtime; no core module is compiled yet.
+ * `from` says where it comes from: `"artifact"` for anything read from
+ * outside, whose core modules are then checked against their descriptions.
+ */
+export function loadBlob(
+  compiled: CompiledBlob,
+  from: "compiler" | "artifact" = "compiler",
+): LoadedBlob {
   const count = compiled.modules.length;
-  return {
+  const blob: LoadedBlob = {
     compiled,
     cores: new Array(count),
     instanceTypes: new Array(count),
@@ -44,7 +61,10 @@ export function loadBlob(compiled: CompiledBlob): LoadedBlob {
     coreExportsOnly: compiled.modules.map((m) =>
       m.core !== null && m.exports.every((e) => e.local)
     ),
+    untrusted: from === "artifact",
   };
+  loadedBlobs.add(blob);
+  return blob;
 }
 
 /** The static type of the instances of module `index` of a blob. */
@@ -119,6 +139,7 @@ export interface ModuleParts {
 }
 
 let partsOfModule: (module: Module) => ModuleParts;
+let isRealModule: (value: unknown) => value is Module;
 
 /**
  * A compiled module-linking module. Get one from `compile` or
@@ -137,10 +158,26 @@ export class Module {
 
   static {
     partsOfModule = (module) => module.#parts;
+    isRealModule = (value): value is Module =>
+      typeof value === "object" && value !== null && #parts in value;
   }
 
-  /** Internal: modules come from `compile`, `Module.deserialize` or instance exports. */
+  /**
+   * Internal: modules come from `compile`, `Module.deserialize` or instance
+   * exports. Anything else is a `CompileError` here rather than a
+   * `TypeError` deep inside `instantiate`.
+   */
   constructor(blob: LoadedBlob, index: number, upvars: readonly Module[] = []) {
+    const modules = loadedBlobs.has(blob) ? blob.compiled.modules : undefined;
+    if (
+      modules === undefined || !Number.isInteger(index) || index < 0 ||
+      index >= modules.length || !Array.isArray(upvars) ||
+      upvars.length !== modules[index].upvars.length || !upvars.every(isModule)
+    ) {
+      throw new CompileError(
+        "new Module() is internal: get a Module from compile(), Module.deserialize() or an instance's exports",
+      );
+    }
     this.#parts = { blob, index, upvars };
   }
 
@@ -161,34 +198,46 @@ export class Module {
     const blobIndex = new Map<LoadedBlob, number>();
     const nodes: { blob: number; module: number; upvars: number[] }[] = [];
     const nodeIndex = new Map<Module, number>();
-    const visit = (module: Module): number => {
-      const known = nodeIndex.get(module);
-      if (known !== undefined) return known;
+    // Upvars before the module that captures them, with an explicit stack:
+    // a chain of closures, each made by instantiating the one before, is as
+    // deep as the program likes. Upvars are pushed last first, so the order
+    // (and the bytes) are those of a depth-first walk in upvar order.
+    const stack: Module[] = [this];
+    while (stack.length > 0) {
+      const module = stack[stack.length - 1];
+      if (nodeIndex.has(module)) {
+        stack.pop();
+        continue;
+      }
       const parts = module.#parts;
-      const upvars = parts.upvars.map(visit);
+      const before = stack.length;
+      for (let u = parts.upvars.length - 1; u >= 0; u--) {
+        if (!nodeIndex.has(parts.upvars[u])) stack.push(parts.upvars[u]);
+      }
+      if (stack.length > before) continue;
+      stack.pop();
       let blob = blobIndex.get(parts.blob);
       if (blob === undefined) {
         blob = blobs.push(parts.blob.compiled) - 1;
         blobIndex.set(parts.blob, blob);
       }
-      const index = nodes.push({ blob, module: parts.index, upvars }) - 1;
-      nodeIndex.set(module, index);
-      return index;
-    };
-    const root = visit(this);
-    return writeArtifact({ blobs, nodes, root });
+      const upvars = parts.upvars.map((u) => nodeIndex.get(u)!);
+      nodeIndex.set(module, nodes.push({ blob, module: parts.index, upvars }) - 1);
+    }
+    return writeArtifact({ blobs, nodes, root: nodeIndex.get(this)! });
   }
 
   /**
    * Loads a module from an artifact made by `serialize`. No text parsing,
-   * no module-linking validation: the artifact's metadata is checked, and
-   * each core module is compiled by V8 the first time it is instantiated.
-   * Throws `ArtifactError` for a truncated, corrupt or foreign artifact;
-   * `source` names it in messages.
+   * no module-linking validation: the artifact's metadata is checked (its
+   * modules must form a tree, its exports match their types), and each core
+   * module is compiled by V8, and checked against its description, the
+   * first time it is instantiated. Throws `ArtifactError` for a truncated,
+   * corrupt or foreign artifact; `source` names it in messages.
    */
   static deserialize(bytes: Uint8Array, source?: string): Module {
     const graph = readArtifact(bytes, source);
-    const blobs = graph.blobs.map(loadBlob);
+    const blobs = graph.blobs.map((b) => loadBlob(b, "artifact"));
     const modules: Module[] = [];
     for (const node of graph.nodes) {
       modules.push(
@@ -266,6 +315,14 @@ export function moduleParts(module: Module): ModuleParts {
   return partsOfModule(module);
 }
 
+/**
+ * Whether `value` is a `Module` made by this module. Unlike `instanceof`,
+ * `Object.create(Module.prototype)` is not one.
+ */
+export function isModule(value: unknown): value is Module {
+  return isRealModule(value);
+}
+
 /** The module type of a module value, with the tables it indexes. */
 export function moduleTypeOf(
   module: Module,
@@ -279,7 +336,8 @@ export function moduleTypeOf(
 
 /**
  * The `WebAssembly.Module` of core module `index` of a blob, compiled
- * synchronously the first time it is needed.
+ * synchronously the first time it is needed, and checked against the
+ * module's description.
  */
 export function coreModuleOf(
   blob: LoadedBlob,
@@ -288,15 +346,16 @@ export function coreModuleOf(
 ): WebAssembly.Module | null {
   const cached = blob.cores[index];
   if (cached !== undefined) return cached;
-  const bytes = blob.compiled.modules[index].core;
-  if (bytes === null) return null;
+  const m = blob.compiled.modules[index];
+  if (m.core === null) return null;
+  let core: WebAssembly.Module;
   try {
-    return blob.cores[index] = new WebAssembly.Module(
-      bytes as Uint8Array<ArrayBuffer>,
-    );
+    core = new WebAssembly.Module(m.core as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw coreCompileError(e, path);
   }
+  if (blob.untrusted) checkCoreShape(m, core, path);
+  return blob.cores[index] = core;
 }
 
 /** Wraps V8's core validation error so that it names the nested module it came from. */
@@ -310,6 +369,71 @@ export function coreCompileError(
   });
 }
 
+/** What `WebAssembly.Module.imports()` and `.exports()` call each core kind (0 func … 3 global). */
+const CORE_KINDS: readonly string[] = ["function", "table", "memory", "global"];
+
+/**
+ * Checks a core module read from an artifact against the description that
+ * instantiates it, once, when it is compiled. Its imports must be exactly the values the
+ * initializers push (`"" "0"`, `"" "1"`, … of the kinds pushed), so that V8
+ * reads nothing else of the import object; its exports exactly the module's
+ * local exports, by name and kind, since its exports object may become the
+ * instance's. Nothing else holds a crafted artifact to this: V8 only checks
+ * that the core module is valid.
+ */
+function checkCoreShape(
+  m: CompiledModule,
+  core: WebAssembly.Module,
+  path: readonly string[],
+): void {
+  function fail(reason: string): never {
+    throw new CompileError(`core module does not match its module: ${reason}`, { path });
+  }
+  const pushed: number[] = [];
+  for (const init of m.initializers) {
+    if ((init.op === "import" || init.op === "alias") && init.kind <= 3) pushed.push(init.kind);
+  }
+  const imports = WebAssembly.Module.imports(core);
+  for (let i = 0; i < imports.length; i++) {
+    const { module, name, kind } = imports[i];
+    if (module !== "" || name !== String(i) || i >= pushed.length) {
+      fail(
+        `it imports ${JSON.stringify(module)} ${
+          JSON.stringify(name)
+        }, which the instantiation program does not provide`,
+      );
+    }
+    if (kind !== CORE_KINDS[pushed[i]]) {
+      fail(
+        `its import ${i} is a ${kind}, the instantiation program provides a ${kindName(pushed[i])}`,
+      );
+    }
+  }
+  if (imports.length !== pushed.length) {
+    fail(
+      `it imports ${imports.length} values, the instantiation program provides ${pushed.length}`,
+    );
+  }
+  const local = new Map<string, number>();
+  for (const e of m.exports) {
+    if (!e.local) continue;
+    if (local.has(e.name)) fail(`export ${JSON.stringify(e.name)} is listed twice`);
+    local.set(e.name, e.kind);
+  }
+  const exports = WebAssembly.Module.exports(core);
+  for (const { name, kind } of exports) {
+    const want = local.get(name);
+    if (want === undefined) fail(`it exports ${JSON.stringify(name)}, which the module does not`);
+    if (kind !== CORE_KINDS[want]) {
+      fail(`export ${JSON.stringify(name)} is a ${kindName(want)}, the core module's is a ${kind}`);
+    }
+    local.delete(name);
+  }
+  for (const name of local.keys()) {
+    fail(`export ${JSON.stringify(name)} is missing from the core module`);
+  }
+}
+
 /**
  * Compiles every core module of a blob with V8, in parallel, so that errors
  * surface at compile time and instantiation does no compiling.
@@ -320,13 +444,14 @@ export async function compileCores(
 ): Promise<void> {
   await Promise.all(blob.compiled.modules.map(async (m, i) => {
     if (m.core === null || blob.cores[i] !== undefined) return;
+    let core: WebAssembly.Module;
     try {
-      blob.cores[i] = await WebAssembly.compile(
-        m.core as Uint8Array<ArrayBuffer>,
-      );
+      core = await WebAssembly.compile(m.core as Uint8Array<ArrayBuffer>);
     } catch (e) {
       throw coreCompileError(e, paths[i]);
     }
+    if (blob.untrusted) checkCoreShape(m, core, paths[i]);
+    blob.cores[i] = core;
   }));
 }
 
@@ -338,16 +463,21 @@ export function compileCoresSync(
   blob.compiled.modules.forEach((_, i) => coreModuleOf(blob, i, paths[i]));
 }
 
-/** The path of nested-module names of every module of a blob, for error messages. */
+/**
+ * The path of nested-module names of every module of a blob, for error
+ * messages. Walked with an explicit stack, each module once.
+ */
 export function modulePaths(compiled: CompiledBlob): string[][] {
   const paths: string[][] = new Array(compiled.modules.length);
-  const visit = (index: number, prefix: string[]) => {
-    const name = compiled.modules[index].name;
+  const stack: { index: number; prefix: string[] }[] = [{ index: compiled.root, prefix: [] }];
+  while (stack.length > 0) {
+    const { index, prefix } = stack.pop()!;
+    if (paths[index] !== undefined) continue;
+    const { name, children } = compiled.modules[index];
     const path = name === "" ? prefix : [...prefix, name];
     paths[index] = path;
-    for (const child of compiled.modules[index].children) visit(child, path);
-  };
-  visit(compiled.root, []);
+    for (const child of children) stack.push({ index: child, prefix: path });
+  }
   for (let i = 0; i < paths.length; i++) {
     paths[i] ??= [compiled.modules[i].name];
   }

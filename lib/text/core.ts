@@ -17,6 +17,7 @@ import type { ModuleIR, Section, TypeDef } from "../ir.ts";
 import { nameSection } from "../compile/names.ts";
 import { type Edit, MappedText, offsetOfLineColumn } from "./coretext.ts";
 import type { Field } from "./fields.ts";
+import { checkCoreNesting } from "./nesting.ts";
 import type { Lowered, ModuleForm } from "./resolve.ts";
 import type { Scope } from "./scope.ts";
 import {
@@ -58,6 +59,8 @@ export function compileCore(
   edits: ReadonlyMap<Field, Edit[]>,
   compile: CoreCompiler,
 ): CoreOutput {
+  const core = fields.filter((f) => f.tag === "local" || f.tag === "core");
+  checkCoreNesting(core.map((f) => f.list), scope.file);
   const text = new MappedText(scope.file.source);
   text.generated("(module", form.origin);
   for (const t of scope.types) {
@@ -74,8 +77,7 @@ export function compileCore(
       );
     }
   }
-  for (const f of fields) {
-    if (f.tag !== "local" && f.tag !== "core") continue;
+  for (const f of core) {
     // Inline exports are ours to write; they precede any sugar in the field.
     const all: Edit[] = f.exportLists.map((l) => ({ start: l.start, end: l.end, text: " " }));
     for (const e of edits.get(f) ?? []) all.push(e);
@@ -156,6 +158,7 @@ export function compileCoreOnly(
   fields: readonly Field[],
   compile: CoreCompiler,
 ): Lowered {
+  checkCoreNesting(fields.map((f) => f.list), scope.file);
   const text = new MappedText(scope.file.source);
   text.generated("(module", form.origin);
   for (const f of fields) {

@@ -7,6 +7,7 @@
  */
 
 import type { EntityKind, ExportTypeDecl, Import, ImportDesc } from "../ir.ts";
+import { MAX_INLINE_TYPE_NESTING } from "../limits.ts";
 import { type Scope, TYPE } from "./scope.ts";
 import type { SAtom, SExpr, SList } from "./sexpr.ts";
 import {
@@ -230,12 +231,9 @@ function instanceType(
   return { index, instance };
 }
 
-/** Types nest by recursion: past this depth the text is rejected rather than the stack overflowing. */
-const MAX_TYPE_NESTING = 100;
-
 function nested<T>(scope: Scope, c: Cursor, read: () => T): T {
-  if (scope.typeDepth >= MAX_TYPE_NESTING) {
-    throw scope.file.error(c.list.start, `types nested more than ${MAX_TYPE_NESTING} deep`);
+  if (scope.typeDepth >= MAX_INLINE_TYPE_NESTING) {
+    throw scope.file.error(c.list.start, `types nested more than ${MAX_INLINE_TYPE_NESTING} deep`);
   }
   scope.typeDepth++;
   try {

@@ -13,13 +13,14 @@
  * @module
  */
 
+import { detectContent } from "../content.ts";
 import { compileModuleIR } from "../compile/mod.ts";
 import { decode } from "../binary/decode.ts";
 import { CompileError } from "../errors.ts";
 import type { ModuleIR } from "../ir.ts";
-import { MAX_NESTING_DEPTH } from "../limits.ts";
+import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import { inlineExports } from "./desc.ts";
-import type { Lowered } from "./resolve.ts";
+import type { LowerContext, Lowered } from "./resolve.ts";
 import type { Scope } from "./scope.ts";
 import type { SAtom, SExpr, SList, SourceFile } from "./sexpr.ts";
 import { stringBytes, stringValue } from "./sexpr.ts";
@@ -160,7 +161,11 @@ function needsReader(file: SourceFile, body: EmbeddedBody & { form: "file" }): E
  * @throws {WatError} at the bytes' strings (or the file's path) when they
  * do not decode or validate, naming the byte offset inside the embedded binary.
  */
-export function lowerEmbedded(parent: Scope, body: EmbeddedBody, files?: ReadFiles): Lowered {
+export function lowerEmbedded(
+  parent: Scope,
+  body: EmbeddedBody,
+  ctx: Pick<LowerContext, "files" | "modules">,
+): Lowered {
   const file = parent.file;
   let bytes: Uint8Array;
   let source: string;
@@ -168,11 +173,11 @@ export function lowerEmbedded(parent: Scope, body: EmbeddedBody, files?: ReadFil
     bytes = stringBytes(body.strings);
     source = "the embedded binary";
   } else {
-    const read = files?.get(body.path.start);
+    const read = ctx.files?.get(body.path.start);
     if (read === undefined) throw needsReader(file, body);
     bytes = read;
     source = stringValue(body.path, file);
-    if (looksLikeText(bytes)) {
+    if (detectContent(bytes).kind === "text") {
       throw file.error(
         body.path.start,
         `${source} holds text, not a WebAssembly binary: only binaries can be included ` +
@@ -194,8 +199,13 @@ export function lowerEmbedded(parent: Scope, body: EmbeddedBody, files?: ReadFil
   let ir: ModuleIR;
   try {
     ir = decode(bytes);
-    if (parent.depth + 1 + nestingDepth(ir) > MAX_NESTING_DEPTH) {
+    const { depth, count } = moduleTree(ir);
+    if (parent.depth + 1 + depth > MAX_NESTING_DEPTH) {
       throw file.error(blame(), `modules nested more than ${MAX_NESTING_DEPTH} deep`);
+    }
+    ctx.modules.count += count;
+    if (ctx.modules.count > MAX_MODULES) {
+      throw file.error(blame(), `more than ${MAX_MODULES} modules in one text`);
     }
     return { ir, type: compiledModuleType(compileModuleIR(ir)) };
   } catch (e) {
@@ -212,22 +222,20 @@ function located(source: string, e: CompileError): string {
   return `${where}: ${e.reason}`;
 }
 
-/** How many levels of modules `ir` nests inside itself (0 for none). */
-function nestingDepth(ir: ModuleIR): number {
+/**
+ * How many levels of modules `ir` nests inside itself (0 for none), and how
+ * many modules it holds, itself included. Decoding has bounded both.
+ */
+function moduleTree(ir: ModuleIR): { depth: number; count: number } {
   let depth = 0;
+  let count = 1;
   for (const s of ir.sections) {
     if (s.id !== 14) continue;
-    for (const m of s.modules) depth = Math.max(depth, 1 + nestingDepth(m));
+    for (const m of s.modules) {
+      const inner = moduleTree(m);
+      depth = Math.max(depth, 1 + inner.depth);
+      count += inner.count;
+    }
   }
-  return depth;
-}
-
-/** Whether `bytes` look like wat: not a binary, and starting (after blanks) with `(` or `;`. */
-function looksLikeText(bytes: Uint8Array): boolean {
-  if (bytes[0] === 0x00) return false;
-  for (const b of bytes) {
-    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
-    return b === 0x28 || b === 0x3b;
-  }
-  return false;
+  return { depth, count };
 }

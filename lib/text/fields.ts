@@ -71,11 +71,10 @@ export function classify(scope: Scope, items: readonly SExpr[]): Classified {
   let coreDefs = false;
   const declare = (kind: number, id: SAtom | undefined, local?: number) => {
     if (id === undefined) return;
-    const map = scope.declared[kind];
-    if (map.has(id.text)) {
+    if (scope.declared.has(kind, id.text)) {
       throw scope.file.error(id.start, `duplicate ${kindName(kind)} ${id.text}`);
     }
-    map.set(id.text, { offset: id.start, local });
+    scope.declared.set(kind, id.text, { offset: id.start, local });
   };
   for (const item of items) {
     const head = headOf(item);

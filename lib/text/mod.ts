@@ -84,7 +84,7 @@ export async function parseWat(text: string, options: ParseWatOptions = {}): Pro
   const files = await readFiles(form.fields, file, options.readFile);
   const compile = hasCoreDefinitions(form.fields) ? await loadCoreCompiler() : undefined;
   try {
-    return encode(lowerModule(form, { file, compile, files }).ir);
+    return encode(lowerModule(form, { file, compile, files, modules: { count: 0 } }).ir);
   } catch (e) {
     // Nesting is bounded where it recurses, but bounds cannot know the stack size.
     if (e instanceof RangeError && /call stack/i.test(e.message)) {

@@ -23,7 +23,7 @@ import type {
   Section,
   TypeSection,
 } from "../ir.ts";
-import { MAX_NESTING_DEPTH } from "../limits.ts";
+import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import { compileCore, compileCoreOnly, type CoreOutput } from "./core.ts";
 import { nameSection } from "../compile/names.ts";
 import { entityKind, kindOf } from "./desc.ts";
@@ -66,6 +66,8 @@ export interface LowerContext {
   compile?: CoreCompiler;
   /** Files read for nested `(module (file …))` forms, by the offset of their path. */
   files?: ReadFiles;
+  /** Modules lowered so far, embedded ones included, against {@linkcode MAX_MODULES}. */
+  modules: { count: number };
 }
 
 /** A lowered module and its type, as its parent sees it. */
@@ -89,6 +91,9 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
   const scope = new Scope(ctx.file, parent, form.id, form.origin);
   if (scope.depth > MAX_NESTING_DEPTH) {
     throw ctx.file.error(form.origin, `modules nested more than ${MAX_NESTING_DEPTH} deep`);
+  }
+  if (++ctx.modules.count > MAX_MODULES) {
+    throw ctx.file.error(form.origin, `more than ${MAX_MODULES} modules in one text`);
   }
   const classified = classify(scope, form.fields);
   let fields = classified.fields;
@@ -127,7 +132,7 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
       case "module":
         moduleField(scope, f, exports, (nested) => {
           const body = embeddedBody(nested.list, nested.rest, scope.file);
-          if (body !== undefined) return lowerEmbedded(scope, body, ctx.files);
+          if (body !== undefined) return lowerEmbedded(scope, body, ctx);
           return lowerModule(
             {
               id: nested.id,

@@ -66,6 +66,29 @@ interface ImportRun {
 /** Index of the type space in the per-kind tables (kinds 0–6 are entities). */
 export const TYPE = 7;
 
+/**
+ * Maps from names by kind, each made on first use: most modules name items
+ * of few kinds, and a text may hold 100,000 modules.
+ */
+export class ByKind<V> {
+  readonly #maps: (Map<string, V> | undefined)[] = [];
+
+  /** The value of `name` among items of `kind`. */
+  get(kind: number, name: string): V | undefined {
+    return this.#maps[kind]?.get(name);
+  }
+
+  /** Whether `name` is known among items of `kind`. */
+  has(kind: number, name: string): boolean {
+    return this.#maps[kind]?.has(name) ?? false;
+  }
+
+  /** Sets `name` among items of `kind`. */
+  set(kind: number, name: string, value: V): void {
+    (this.#maps[kind] ??= new Map()).set(name, value);
+  }
+}
+
 /** The state of one module being lowered. */
 export class Scope {
   /** Where errors are reported. */
@@ -80,10 +103,10 @@ export class Scope {
   readonly types: TypeEntry[] = [];
   /** Entity index spaces by kind (index 4, tags, stays empty). Local core definitions are not in them. */
   readonly spaces: Entity[][] = [[], [], [], [], [], [], []];
-  /** Identifiers defined so far, by kind (index 7: types). */
-  readonly ids: Map<string, number>[] = Array.from({ length: 8 }, () => new Map());
+  /** Identifiers defined so far, by kind (7: types). */
+  readonly ids: ByKind<number> = new ByKind();
   /** Every identifier the module declares, by kind, from the prescan. */
-  readonly declared: Map<string, Declared>[] = Array.from({ length: 8 }, () => new Map());
+  readonly declared: ByKind<Declared> = new ByKind();
   /** Module-linking entries in binary order. */
   readonly entries: Entry[] = [];
   /** The module's imports, for its module type. */
@@ -150,9 +173,10 @@ export class Scope {
 
   #define(kind: number, id: SAtom | undefined, index: number): void {
     if (id === undefined) return;
-    const ids = this.ids[kind];
-    if (ids.has(id.text)) throw this.file.error(id.start, `duplicate ${kindName(kind)} ${id.text}`);
-    ids.set(id.text, index);
+    if (this.ids.has(kind, id.text)) {
+      throw this.file.error(id.start, `duplicate ${kindName(kind)} ${id.text}`);
+    }
+    this.ids.set(kind, id.text, index);
   }
 
   // ---- definitions -------------------------------------------------------
@@ -273,9 +297,9 @@ export class Scope {
         `expected ${aKind(kind)} index or identifier${e ? `, found ${show(e)}` : ""}`,
       );
     }
-    const index = this.ids[kind].get(e.text);
+    const index = this.ids.get(kind, e.text);
     if (index !== undefined) return index;
-    const declared = this.declared[kind].get(e.text);
+    const declared = this.declared.get(kind, e.text);
     if (declared?.local !== undefined && patch !== undefined) {
       const local = declared.local;
       this.fixups.push((bases) => patch(bases[kind] + local));
@@ -291,7 +315,7 @@ export class Scope {
       );
     }
     for (const other of [0, 1, 2, 3, 5, 6, TYPE]) {
-      if (this.declared[other].has(e.text)) {
+      if (this.declared.has(other, e.text)) {
         throw this.file.error(e.start, `${e.text} is ${aKind(other)}, not ${aKind(kind)}`);
       }
     }
@@ -403,9 +427,9 @@ export class Scope {
     if (!isAtom(x, "id")) {
       throw this.file.error(x?.start ?? m.end, `expected ${aKind(kind)} index or identifier`);
     }
-    const index = target.ids[kind].get(x.text);
+    const index = target.ids.get(kind, x.text);
     if (index !== undefined) return { depth, index, target };
-    if (target.declared[kind].has(x.text)) {
+    if (target.declared.has(kind, x.text)) {
       throw this.file.error(
         x.start,
         `outer ${kindName(kind)} ${x.text} is not defined before ${child.label}`,

@@ -45,7 +45,10 @@ export type SExpr = SAtom | SList;
 /**
  * Reads every top-level form of `source`.
  *
- * @throws {WatError} on a lexical error or unbalanced parentheses.
+ * @throws {WatError} on a lexical error or unbalanced parentheses, and on a
+ * lone surrogate anywhere in `source`: text is Unicode, and a JS string
+ * holding half a surrogate pair has no UTF-8 form (it would otherwise become
+ * U+FFFD in names, silently).
  *
  * @example
  * ```ts
@@ -56,6 +59,15 @@ export type SExpr = SAtom | SList;
  */
 export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
   const file = new SourceFile(source, filename);
+  if (!source.isWellFormed()) {
+    const at = loneSurrogate(source);
+    throw file.error(
+      at,
+      `lone surrogate U+${
+        source.charCodeAt(at).toString(16).toUpperCase()
+      }: the text is not valid Unicode`,
+    );
+  }
   const lexer = new Lexer(file);
   const top: SExpr[] = [];
   // Open lists, innermost last: an explicit stack, so deep nesting cannot
@@ -72,6 +84,9 @@ export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
       const list = open.pop();
       if (list === undefined) throw file.error(lexer.start, "unexpected ): no matching (");
       list.end = lexer.end;
+      // Growing by push leaves room for 17 items or more: a tree of small
+      // lists would take ten times its text. Exact copies of those.
+      if (list.items.length < 16) list.items = list.items.slice();
       items = open.length > 0 ? open[open.length - 1].items : top;
     } else {
       const atom: SAtom = {
@@ -89,6 +104,18 @@ export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
     throw file.error(open[open.length - 1].start, "unclosed (: missing )");
   }
   return top;
+}
+
+/** Offset of the first surrogate code unit of `source` that is not half of a pair. */
+function loneSurrogate(source: string): number {
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = source.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    else return i;
+  }
+  return 0;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

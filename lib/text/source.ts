@@ -75,7 +75,8 @@ export class SourceFile {
    */
   error(offset: number, message: string): WatError {
     const { line, column } = this.position(offset);
-    let excerpt: string | undefined = this.lineText(line);
+    // A lone surrogate (itself an error) must not travel on in the message.
+    let excerpt: string | undefined = this.lineText(line).toWellFormed();
     if (excerpt.length > MAX_EXCERPT) {
       excerpt = column <= MAX_EXCERPT - 20 ? excerpt.slice(0, MAX_EXCERPT) + " …" : undefined;
     }

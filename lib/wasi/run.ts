@@ -6,7 +6,7 @@
  */
 
 import { LinkError } from "../errors.ts";
-import { Instance } from "../runtime/instance.ts";
+import { type Instance, isInstance } from "../runtime/instance.ts";
 import { instantiate, type InstantiateOptions } from "../runtime/instantiate.ts";
 import type { Imports } from "../runtime/linker.ts";
 import type { Module } from "../runtime/module.ts";
@@ -69,7 +69,7 @@ export async function runWasi(module: Module, options: RunWasiOptions = {}): Pro
 }
 
 function exportedFunction(instance: Instance, name: string): (() => unknown) | undefined {
-  if (!(instance instanceof Instance)) {
+  if (!isInstance(instance)) {
     throw new LinkError(`expects an mlink Instance from instantiate(), got ${typeof instance}`);
   }
   const value = instance.exports[name];

@@ -42,6 +42,29 @@ export function parseInteger(text: string): bigint {
   return negative ? -value : value;
 }
 
+/**
+ * A float literal's value as a JS number (decimal, hex with a binary
+ * exponent, `inf`, `nan`, underscores allowed). Close enough to tell a
+ * literal out of range, and exact for the ones JS reads exactly; NaN for
+ * anything else.
+ */
+export function literalNumber(text: string): number {
+  // Most literals are plain decimals, which JS reads as they are.
+  if (/^[+-]?\d[\d.eE+-]*$/.test(text)) return Number(text);
+  const body = text.replace(/^[+-]/, "").replaceAll("_", "");
+  const sign = text.startsWith("-") ? -1 : 1;
+  if (body === "inf") return sign * Infinity;
+  if (/^nan(?::0x[0-9a-fA-F]+)?$/.test(body)) return NaN;
+  const hex = /^0x([0-9a-fA-F]+)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(body);
+  if (hex !== null) {
+    const [, whole, fraction = "", exponent = "0"] = hex;
+    const mantissa = parseInt(whole, 16) +
+      (fraction ? parseInt(fraction, 16) / 16 ** fraction.length : 0);
+    return sign * mantissa * 2 ** Number(exponent);
+  }
+  return /^\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$/.test(body) ? sign * Number(body) : NaN;
+}
+
 /** Turns an integer or reference constant into the JS value a call takes. */
 export function jsValue(e: SList, externs: Map<number, ExternRef>): unknown {
   const head = headOf(e);
