@@ -639,3 +639,11 @@ Deno.test("exports of a checked artifact are the core module's own", () => {
   assertEquals((again.exports.f as Fn)(), 9);
   assertStrictEquals(Object.getPrototypeOf(again.exports), null);
 });
+
+Deno.test("Module methods on a lookalike object are LinkErrors, not TypeErrors", () => {
+  const fake = Object.create(Module.prototype) as Module;
+  assertThrows(() => fake.serialize(), LinkError, "Module.prototype.serialize used on an object");
+  assertThrows(() => fake.imports(), LinkError, "Module.prototype.imports used on an object");
+  assertThrows(() => fake.exports(), LinkError, "Module.prototype.exports used on an object");
+  assertThrows(() => fake.name, LinkError, "Module.prototype.name used on an object");
+});

@@ -9,7 +9,7 @@
 import { readArtifact } from "../artifact/read.ts";
 import { writeArtifact } from "../artifact/write.ts";
 import type { CompiledBlob, CompiledModule } from "../compiled.ts";
-import { CompileError } from "../errors.ts";
+import { CompileError, LinkError } from "../errors.ts";
 import { formatEntityType, formatValType, kindName } from "../format.ts";
 import type { EntityType } from "../types.ts";
 import type { InstanceTypeRef } from "./instance.ts";
@@ -194,6 +194,7 @@ export class Module {
    * ```
    */
   serialize(): Uint8Array {
+    checkedParts(this, "serialize");
     const blobs: CompiledBlob[] = [];
     const blobIndex = new Map<LoadedBlob, number>();
     const nodes: { blob: number; module: number; upvars: number[] }[] = [];
@@ -253,13 +254,13 @@ export class Module {
 
   /** The module's name from its binary's name section (`""` when it has none). */
   get name(): string {
-    const { blob, index } = this.#parts;
+    const { blob, index } = checkedParts(this, "name");
     return blob.compiled.modules[index].name.replace(/^module \$?/, "");
   }
 
   /** The module's imports, in binary order. */
   imports(): ModuleImportDescriptor[] {
-    const { blob, index } = this.#parts;
+    const { blob, index } = checkedParts(this, "imports");
     const tables = blob.compiled.types;
     return blob.compiled.modules[index].imports.map((i) => ({
       module: i.module,
@@ -271,7 +272,7 @@ export class Module {
 
   /** The module's exports, in binary order. */
   exports(): ModuleExportDescriptor[] {
-    const { blob, index } = this.#parts;
+    const { blob, index } = checkedParts(this, "exports");
     const tables = blob.compiled.types;
     return tables.modules[blob.compiled.modules[index].type].exports.map((e) => {
       const descriptor: ModuleExportDescriptor = {
@@ -287,6 +288,20 @@ export class Module {
       return descriptor;
     });
   }
+}
+
+/**
+ * The parts of `value`, which a method was called on: a `LinkError` when it
+ * is not a real Module (an object made with `Object.create(Module.prototype)`,
+ * or a method borrowed onto another object), rather than JS's `TypeError`.
+ */
+function checkedParts(value: unknown, member: string): ModuleParts {
+  if (!isRealModule(value)) {
+    throw new LinkError(
+      `Module.prototype.${member} used on an object that is not a Module from compile() or Module.deserialize()`,
+    );
+  }
+  return partsOfModule(value);
 }
 
 /**
