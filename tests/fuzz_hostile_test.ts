@@ -50,6 +50,7 @@ import {
   memories,
   types,
 } from "./helpers/build.ts";
+import { SEED_PROGRAMS } from "./helpers/fuzz_seeds.ts";
 
 function env(name: string): string | undefined {
   try {
@@ -109,22 +110,7 @@ function bytesOf(graph: Graph): Uint8Array {
 // ---- the programs mutated --------------------------------------------------
 
 const SEED_TEXTS = [
-  `(module $app
-    (module $child (func (export "f") (result i32) i32.const 1)
-      (global (export "g") (mut i32) (i32.const 2)) (memory (export "m") 1))
-    (instance $c (instantiate $child))
-    (module $user (import "f" (func (result i32))) (import "i" (instance (export "g" (global (mut i32)))))
-      (func (export "h") (result i32) call 0))
-    (instance $u (instantiate $user (import "f" (func $c "f")) (import "i" (instance $c))))
-    (export "h" (func $u "h"))
-    (export "user" (module $user)))`,
-  `(module
-    (type $t (func (param i32) (result i32)))
-    (import "m" (module $M (import "x" (func)) (export "y" (func (type $t)))))
-    (module $outer (module $leaf) (module $inner (instance (instantiate (module outer $outer $leaf)))))
-    (module (export "exported") (alias outer 0 $t (type $u)) (func (type $u) local.get 0))
-    (table 2 funcref) (elem (i32.const 0) 0)
-    (func (type $t) local.get 0))`,
+  ...SEED_PROGRAMS,
   `(module
     (import "env" "log" (func $log (param i32)))
     (import "env" "mem" (memory 1))

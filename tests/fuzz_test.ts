@@ -19,25 +19,7 @@ import {
 import { checksum } from "../lib/artifact/checksum.ts";
 import { HEADER_SIZE } from "../lib/artifact/format.ts";
 import { prng } from "../bench/workloads.ts";
-
-const SEEDS = [
-  `(module $app
-    (module $child (func (export "f") (result i32) i32.const 1)
-      (global (export "g") (mut i32) (i32.const 2)) (memory (export "m") 1))
-    (instance $c (instantiate $child))
-    (module $user (import "f" (func (result i32))) (import "i" (instance (export "g" (global (mut i32)))))
-      (func (export "h") (result i32) call 0))
-    (instance $u (instantiate $user (import "f" (func $c "f")) (import "i" (instance $c))))
-    (export "h" (func $u "h"))
-    (export "user" (module $user)))`,
-  `(module
-    (type $t (func (param i32) (result i32)))
-    (import "m" (module $M (import "x" (func)) (export "y" (func (type $t)))))
-    (module $outer (module $leaf) (module $inner (instance (instantiate (module outer $outer $leaf)))))
-    (module (export "exported") (alias outer 0 $t (type $u)) (func (type $u) local.get 0))
-    (table 2 funcref) (elem (i32.const 0) 0)
-    (func (type $t) local.get 0))`,
-];
+import { SEED_PROGRAMS as SEEDS } from "./helpers/fuzz_seeds.ts";
 
 const ALLOWED = (e: unknown) =>
   e instanceof CompileError || e instanceof LinkError || e instanceof WebAssembly.RuntimeError;
