@@ -21,7 +21,7 @@ import { UsageError } from "./lib/cli/usage.ts";
 import { type Args, type ArgsSpec, readArgs } from "./lib/cli/args.ts";
 import { OutputError, STDOUT, writeOutput } from "./lib/cli/output.ts";
 import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
-import { precompile, type PrecompileEntry } from "./lib/artifact/precompile.ts";
+import { precompile, type PrecompileEntry } from "./lib/deploy/precompile.ts";
 import { DEFAULT_COMMAND_TIMEOUT_MS, ScriptRunner } from "./lib/wast/runner.ts";
 
 interface Command {

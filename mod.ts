@@ -41,8 +41,8 @@ export {
   loadFromManifest,
   type LoadFromManifestOptions,
 } from "./lib/loader.ts";
-export { loadCached, type LoadCachedOptions } from "./lib/cached.ts";
-export { cacheKey, type CacheOutcome } from "./lib/artifact/cache.ts";
+export { loadCached, type LoadCachedOptions } from "./lib/deploy/cached.ts";
+export { cacheKey, type CacheOutcome } from "./lib/deploy/cache.ts";
 export { Caller, withCaller } from "./lib/runtime/caller.ts";
 export {
   initializeReactor,

@@ -115,7 +115,7 @@ export function wide(children: number, codeBytes: number, seed = 1): ModuleIR {
       { id: 15, instances: mods.map((_, i) => ({ module: i, args: [] })) },
       {
         id: 16,
-        aliases: mods.map((_, i) => ({ form: "export", instance: i, kind: 0, name: "f0" })),
+        aliases: mods.map((_, i) => ({ form: "instanceExport", instance: i, kind: 0, name: "f0" })),
       },
       { id: 3, funcs: [0] },
       { id: 7, exports: [{ name: "run", kind: 0, index: children }] },
@@ -145,7 +145,7 @@ export function deep(levels: number, codeBytes: number, seed = 2): ModuleIR {
         { id: 1, types: [{ form: "func", params: [I32], results: [I32] }] },
         { id: 14, modules: [inner] },
         { id: 15, instances: [{ module: 0, args: [] }] },
-        { id: 16, aliases: [{ form: "export", instance: 0, kind: 0, name: "f" }] },
+        { id: 16, aliases: [{ form: "instanceExport", instance: 0, kind: 0, name: "f" }] },
         { id: 3, funcs: [0] },
         { id: 7, exports: [{ name: "f", kind: 0, index: 1 }] },
         codeSection([body(bytesEach, random, [0x10, 0])]),
@@ -211,7 +211,7 @@ export function diamonds(count: number, seed = 3): ModuleIR {
     // Instance 3d owns memory d; instances 3d+1 and 3d+2 both write to it.
     sections.push(
       { id: 15, instances: [{ module: 0, args: [] }] },
-      { id: 16, aliases: [{ form: "export", instance: 3 * d, kind: 2, name: "mem" }] },
+      { id: 16, aliases: [{ form: "instanceExport", instance: 3 * d, kind: 2, name: "mem" }] },
       {
         id: 15,
         instances: [
@@ -225,8 +225,8 @@ export function diamonds(count: number, seed = 3): ModuleIR {
   const writers: Alias[] = [];
   for (let d = 0; d < count; d++) {
     writers.push(
-      { form: "export", instance: 3 * d + 1, kind: 0, name: "w" },
-      { form: "export", instance: 3 * d + 2, kind: 0, name: "w" },
+      { form: "instanceExport", instance: 3 * d + 1, kind: 0, name: "w" },
+      { form: "instanceExport", instance: 3 * d + 2, kind: 0, name: "w" },
     );
     calls.push(0x10, ...uleb(2 * d), 0x10, ...uleb(2 * d + 1));
   }

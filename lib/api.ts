@@ -41,14 +41,12 @@ export interface ParseWatOptions {
 export async function parseWat(text: string, options?: ParseWatOptions): Promise<Uint8Array> {
   const checked = checkOptions(
     options,
-    (message) => new WatError(`parseWat: ${message}`, "input.wat", 1, 1),
+    (message) => new WatError(`parseWat: ${message}`, { file: "input.wat", line: 1, column: 1 }),
   );
   if (typeof text !== "string") {
     throw new WatError(
       `parseWat expects a text string, got ${describe(text)}`,
-      checked.filename ?? "input.wat",
-      1,
-      1,
+      { file: checked.filename ?? "input.wat", line: 1, column: 1 },
     );
   }
   const front = await import("./text/mod.ts");

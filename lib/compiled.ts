@@ -26,8 +26,8 @@ export type Initializer =
   }
   /** Push this module's captured module `index` (an outer alias of a module). */
   | { readonly op: "upvar"; readonly index: number }
-  /** Create the module value of compiled module `module` of the same blob, capturing its upvars. */
-  | { readonly op: "module"; readonly module: number }
+  /** Create the module value of `blob.modules[compiled]`, capturing its upvars. */
+  | { readonly op: "module"; readonly compiled: number }
   /** Instantiate module `module` of the module index space with named arguments. */
   | {
     readonly op: "instantiate";

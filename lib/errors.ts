@@ -60,6 +60,12 @@ export class CompileError extends WebAssembly.CompileError {
   }
 }
 
+/** Which instantiation a link error happened in. */
+export interface LinkLocation {
+  /** Nested modules whose instantiation failed, outermost first. */
+  path?: readonly string[];
+}
+
 /**
  * Instantiation could not link: a missing import, an import of the wrong
  * kind or type, or an instantiation limit reached.
@@ -82,16 +88,18 @@ export class LinkError extends WebAssembly.LinkError {
   readonly path: readonly string[];
 
   /** Makes an error; the message gets the path added. */
-  constructor(
-    reason: string,
-    path: readonly string[] = [],
-    options?: ErrorOptions,
-  ) {
-    super(located(reason, { path }), options);
+  constructor(reason: string, where: LinkLocation = {}, options?: ErrorOptions) {
+    super(located(reason, where), options);
     this.name = "LinkError";
     this.reason = reason;
-    this.path = path;
+    this.path = where.path ?? [];
   }
+}
+
+/** Where an artifact error was found. */
+export interface ArtifactLocation {
+  /** The artifact's file, cache entry or manifest, as the caller named it. */
+  source?: string;
 }
 
 /**
@@ -113,12 +121,24 @@ export class ArtifactError extends Error {
   /** The message without the source. */
   readonly reason: string;
 
-  /** Makes an error; `source` (a file name, say) is put in front of the message. */
-  constructor(reason: string, source?: string, options?: ErrorOptions) {
-    super(source ? `${source}: ${reason}` : reason, options);
+  /** Makes an error; `where.source` (a file name, say) is put in front of the message. */
+  constructor(reason: string, where: ArtifactLocation = {}, options?: ErrorOptions) {
+    super(where.source ? `${where.source}: ${reason}` : reason, options);
     this.name = "ArtifactError";
     this.reason = reason;
   }
+}
+
+/** Where in a text an error was found. */
+export interface TextLocation {
+  /** File name given to the parser (`input.wat` if none). */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  column: number;
+  /** The offending source line, shown under the message with a caret. */
+  excerpt?: string;
 }
 
 /**
@@ -145,17 +165,11 @@ export class WatError extends Error {
   readonly column: number;
 
   /**
-   * Makes an error at `file:line:column`; `excerpt` is the offending source
-   * line, shown under the message with a caret.
+   * Makes an error at `file:line:column`; `where.excerpt` is the offending
+   * source line, shown under the message with a caret.
    */
-  constructor(
-    reason: string,
-    file: string,
-    line: number,
-    column: number,
-    excerpt?: string,
-    options?: ErrorOptions,
-  ) {
+  constructor(reason: string, where: TextLocation, options?: ErrorOptions) {
+    const { file, line, column, excerpt } = where;
     const caret = excerpt === undefined
       ? ""
       : `\n  ${excerpt}\n  ${" ".repeat(Math.max(0, column - 1))}^`;

@@ -7,18 +7,8 @@
  * @module
  */
 
-import { KIND_NAMES, type Limits, type ValType } from "./ir.ts";
+import { kindName, type Limits, type ValType, VALTYPE_NAMES } from "./ir.ts";
 import type { EntityType, NamedType, TypeTables } from "./types.ts";
-
-const VALTYPE_NAMES: Readonly<Record<number, string>> = {
-  0x7f: "i32",
-  0x7e: "i64",
-  0x7d: "f32",
-  0x7c: "f64",
-  0x7b: "v128",
-  0x70: "funcref",
-  0x6f: "externref",
-};
 
 const MAX_LENGTH = 240;
 /** Value types printed of a longer list: more could not be shown within `MAX_LENGTH`. */
@@ -26,13 +16,10 @@ const MAX_LIST = 60;
 
 /** The text-format name of a value type, e.g. `i32`. */
 export function formatValType(type: ValType): string {
-  return VALTYPE_NAMES[type] ?? `0x${type.toString(16)}`;
+  return VALTYPE_NAMES.get(type) ?? `0x${type.toString(16)}`;
 }
 
-/** The text-format word for an entity kind, e.g. `func`. */
-export function kindName(kind: number): string {
-  return KIND_NAMES[kind] ?? `kind ${kind}`;
-}
+export { kindName };
 
 function formatLimits(l: Limits): string {
   return l.max === undefined ? `${l.min}` : `${l.min} ${l.max}`;

@@ -11,7 +11,7 @@
  * @module
  */
 
-/** Entity kinds, as used by import/export descriptors, aliases and instantiate arguments. */
+/** Entity kinds, by their binary encoding: import/export descriptors, aliases and instantiate arguments. */
 export const Kind = {
   Func: 0,
   Table: 1,
@@ -27,19 +27,42 @@ export const Kind = {
 export type Kind = typeof Kind[keyof typeof Kind];
 
 /** The kinds an entity (a thing in an index space other than types) can have. */
-export type EntityKind = 0 | 1 | 2 | 3 | 5 | 6;
+export type EntityKind =
+  | typeof Kind.Func
+  | typeof Kind.Table
+  | typeof Kind.Memory
+  | typeof Kind.Global
+  | typeof Kind.Module
+  | typeof Kind.Instance;
+
+/** The kinds a core module imports and exports: what V8 sees. */
+export type CoreKind =
+  | typeof Kind.Func
+  | typeof Kind.Table
+  | typeof Kind.Memory
+  | typeof Kind.Global;
+
+/** Whether `kind` is one a core module imports and exports. */
+export function isCoreKind(kind: EntityKind): kind is CoreKind {
+  return kind <= Kind.Global;
+}
 
 /** The word used for each kind in the text format and in messages. */
-export const KIND_NAMES: Readonly<Record<number, string>> = {
-  0: "func",
-  1: "table",
-  2: "memory",
-  3: "global",
-  4: "tag",
-  5: "module",
-  6: "instance",
-  7: "type",
+export const KIND_NAMES: Readonly<Record<Kind, string>> = {
+  [Kind.Func]: "func",
+  [Kind.Table]: "table",
+  [Kind.Memory]: "memory",
+  [Kind.Global]: "global",
+  [Kind.Tag]: "tag",
+  [Kind.Module]: "module",
+  [Kind.Instance]: "instance",
+  [Kind.Type]: "type",
 };
+
+/** The text-format word for a kind, e.g. `func`; `kind N` for a number that is none. */
+export function kindName(kind: number): string {
+  return (KIND_NAMES as Readonly<Record<number, string>>)[kind] ?? `kind ${kind}`;
+}
 
 /** Core value types, by their binary encoding. */
 export const ValType = {
@@ -54,6 +77,40 @@ export const ValType = {
 
 /** A value type: one of the {@linkcode ValType} bytes. */
 export type ValType = number;
+
+/** Each value type's text-format word, by its binary encoding: the one value-type table. */
+export const VALTYPE_NAMES: ReadonlyMap<ValType, string> = new Map<ValType, string>([
+  [ValType.I32, "i32"],
+  [ValType.I64, "i64"],
+  [ValType.F32, "f32"],
+  [ValType.F64, "f64"],
+  [ValType.V128, "v128"],
+  [ValType.FuncRef, "funcref"],
+  [ValType.ExternRef, "externref"],
+]);
+
+/** Each value type's binary encoding, by its text-format word. */
+export const VALTYPE_BYTES: ReadonlyMap<string, ValType> = new Map(
+  [...VALTYPE_NAMES].map(([byte, word]) => [word, byte]),
+);
+
+/** Whether `byte` encodes a value type. */
+export function isValType(byte: number): byte is ValType {
+  return VALTYPE_NAMES.has(byte);
+}
+
+/** Whether `type` is a reference type: what a table holds. */
+export function isRefType(type: ValType): boolean {
+  return type === ValType.FuncRef || type === ValType.ExternRef;
+}
+
+/**
+ * For the `default` of a switch that handles every variant: `value` has type
+ * `never` there, so a variant added later is a type error until handled.
+ */
+export function unreachable(value: never, what = "value"): never {
+  throw new Error(`internal error: unexpected ${what} ${JSON.stringify(value)}`);
+}
 
 /** Section ids of the module-linking binary format. */
 export const SectionId = {
@@ -107,12 +164,12 @@ export interface GlobalType {
  * module's type index space; for the others it is the type itself.
  */
 export type ImportDesc =
-  | { kind: 0; type: number }
-  | { kind: 1; type: TableType }
-  | { kind: 2; type: MemoryType }
-  | { kind: 3; type: GlobalType }
-  | { kind: 5; type: number }
-  | { kind: 6; type: number };
+  | { kind: typeof Kind.Func; type: number }
+  | { kind: typeof Kind.Table; type: TableType }
+  | { kind: typeof Kind.Memory; type: MemoryType }
+  | { kind: typeof Kind.Global; type: GlobalType }
+  | { kind: typeof Kind.Module; type: number }
+  | { kind: typeof Kind.Instance; type: number };
 
 /** An export inside a module or instance type: a name and what it describes. */
 export interface ExportTypeDecl {
@@ -172,13 +229,33 @@ export interface InstanceDef {
   offset?: number;
 }
 
-/** An alias: an export of a preceding instance, or an item of an enclosing module. */
-export type Alias =
-  & (
-    | { form: "export"; instance: number; kind: EntityKind; name: string }
-    | { form: "outer"; depth: number; kind: 5 | 7; index: number }
-  )
-  & { offset?: number };
+/** An alias of export `name` of preceding instance `instance`. */
+export interface InstanceExportAlias {
+  form: "instanceExport";
+  instance: number;
+  kind: EntityKind;
+  name: string;
+  offset?: number;
+}
+
+/** An alias of module `index` of the module `depth` levels out (binary kind 5). */
+export interface OuterModuleAlias {
+  form: "outerModule";
+  depth: number;
+  index: number;
+  offset?: number;
+}
+
+/** An alias of type `index` of the module `depth` levels out (binary kind 7). */
+export interface OuterTypeAlias {
+  form: "outerType";
+  depth: number;
+  index: number;
+  offset?: number;
+}
+
+/** An alias: an export of a preceding instance, or a module or type of an enclosing module. */
+export type Alias = InstanceExportAlias | OuterModuleAlias | OuterTypeAlias;
 
 /** An export of a module: kinds 5 and 6 export modules and instances. */
 export interface Export {

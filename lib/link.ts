@@ -121,8 +121,8 @@ export function link(
     checkName(m.name, `linked module ${i}`);
     if (seen.has(m.name)) {
       throw new LinkToolError(
-        "duplicate",
         `two linked modules are named ${JSON.stringify(m.name)}: each name can be linked once`,
+        { code: "duplicate" },
       );
     }
     seen.add(m.name);
@@ -152,22 +152,26 @@ export function parseModuleSpec(spec: string): ModuleSpec {
   const at = spec.indexOf("=");
   if (at < 0) {
     throw new LinkToolError(
-      "spec",
       `expected NAME=FILE (the module name its importers use, then its file), got ${
         JSON.stringify(spec)
       }`,
+      { code: "spec" },
     );
   }
   const name = spec.slice(0, at);
   const path = spec.slice(at + 1);
   if (name === "") {
-    throw new LinkToolError("spec", `missing module name before "=" in ${JSON.stringify(spec)}`);
+    throw new LinkToolError(`missing module name before "=" in ${JSON.stringify(spec)}`, {
+      code: "spec",
+    });
   }
   if (!name.isWellFormed()) {
-    throw new LinkToolError("spec", `module name in ${JSON.stringify(spec)} is not valid Unicode`);
+    throw new LinkToolError(`module name in ${JSON.stringify(spec)} is not valid Unicode`, {
+      code: "spec",
+    });
   }
   if (path === "") {
-    throw new LinkToolError("spec", `missing file after "=" in ${JSON.stringify(spec)}`);
+    throw new LinkToolError(`missing file after "=" in ${JSON.stringify(spec)}`, { code: "spec" });
   }
   return { name, path };
 }
@@ -177,17 +181,19 @@ function checkInput(input: LinkInput, what: string): void {
     input === null || typeof input !== "object" || typeof input.name !== "string" ||
     !(input.bytes instanceof Uint8Array)
   ) {
-    throw new LinkToolError("input", `${what} must be { name: string, bytes: Uint8Array }`);
+    throw new LinkToolError(`${what} must be { name: string, bytes: Uint8Array }`, {
+      code: "input",
+    });
   }
 }
 
 /** A module name must be nonempty and encodable as UTF-8 (no lone surrogates). */
 function checkName(name: string, what: string): void {
-  if (name === "") throw new LinkToolError("name", `${what} has an empty name`);
+  if (name === "") throw new LinkToolError(`${what} has an empty name`, { code: "name" });
   if (!name.isWellFormed()) {
     throw new LinkToolError(
-      "name",
       `${what} has a name that is not valid Unicode (a lone surrogate): ${JSON.stringify(name)}`,
+      { code: "name" },
     );
   }
 }

@@ -20,11 +20,11 @@ export type { Imports } from "./runtime/linker.ts";
 export {
   cacheKey,
   type CacheOutcome,
-  loadCached as loadFromCache,
-  type LoadCachedOptions as LoadFromCacheOptions,
-} from "./artifact/cache.ts";
-export { deserialize, loadArtifact } from "./artifact/load.ts";
-export { loadFromManifest, type LoadFromManifestOptions } from "./artifact/manifest.ts";
+  loadFromCache,
+  type LoadFromCacheOptions,
+} from "./deploy/cache.ts";
+export { deserialize, loadArtifact } from "./deploy/load.ts";
+export { loadFromManifest, type LoadFromManifestOptions } from "./deploy/manifest.ts";
 export {
   type ExternKind,
   Module,

@@ -200,7 +200,7 @@ Deno.test("crafted artifacts with valid checksums are still rejected", () => {
     ],
     [crafted({ type: 9 }), "module type 9 out of range"],
     [
-      crafted({ children: [0], initializers: [{ op: "module", module: 0 }] }),
+      crafted({ children: [0], initializers: [{ op: "module", compiled: 0 }] }),
       "nested module is not a child",
     ],
     [

@@ -455,15 +455,15 @@ const HAND_BUILT: [string, ModuleIR][] = [
       id: 16,
       aliases: [
         ...[0, 1, 2, 3, 5, 6].map((kind, i) => ({
-          form: "export" as const,
+          form: "instanceExport" as const,
           instance: i,
           kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
           name: `name ${i}`,
         })),
-        { form: "export", instance: 0, kind: 0, name: "" },
-        { form: "outer", depth: 0, kind: 5, index: 0 },
-        { form: "outer", depth: 3, kind: 7, index: 200 },
-        { form: "outer", depth: 0xffffffff, kind: 7, index: 0xffffffff },
+        { form: "instanceExport", instance: 0, kind: 0, name: "" },
+        { form: "outerModule", depth: 0, index: 0 },
+        { form: "outerType", depth: 3, index: 200 },
+        { form: "outerType", depth: 0xffffffff, index: 0xffffffff },
       ],
     }),
   ],
@@ -495,8 +495,8 @@ function nested(depth: number): ModuleIR {
       ? [{
         id: 16 as const,
         aliases: [
-          { form: "outer" as const, depth: 0, kind: 7 as const, index: 0 },
-          { form: "outer" as const, depth: 0, kind: 5 as const, index: 0 },
+          { form: "outerType" as const, depth: 0, index: 0 },
+          { form: "outerModule" as const, depth: 0, index: 0 },
         ],
       }]
       : []),
@@ -505,7 +505,7 @@ function nested(depth: number): ModuleIR {
       id: 15,
       instances: [{ module: 0, args: [{ name: "f", kind: 0, index: 0 }] }],
     },
-    { id: 16, aliases: [{ form: "export", instance: 1, kind: 0, name: "g" }] },
+    { id: 16, aliases: [{ form: "instanceExport", instance: 1, kind: 0, name: "g" }] },
     { id: 0, name: "between", data: new Uint8Array(0) },
     { id: 3, funcs: [0] },
     { id: 7, exports: [{ name: "m", kind: 5, index: 0 }, { name: "i", kind: 6, index: 1 }] },
@@ -729,8 +729,8 @@ Deno.test("decode: offsets of sections, entries and nested modules", () => {
     offset: starts[3] + 3,
   }]);
   assertEquals(aliases.aliases, [
-    { form: "export", instance: 1, kind: 0, name: "f", offset: starts[4] + 3 },
-    { form: "outer", depth: 0, kind: 7, index: 0, offset: starts[4] + 3 + 5 },
+    { form: "instanceExport", instance: 1, kind: 0, name: "f", offset: starts[4] + 3 },
+    { form: "outerType", depth: 0, index: 0, offset: starts[4] + 3 + 5 },
   ]);
   assertEquals(exports.exports, [{ name: "e", kind: 0, index: 1, offset: starts[5] + 3 }]);
   assertSameBytes(encode(ir), bytes);

@@ -383,7 +383,7 @@ const MUTATIONS: Record<string, (g: Graph, ctx: Ctx) => void> = {
     const root = rootOf(blob);
     root.children.push(child);
     const space = spaceCounts(root)[5];
-    root.initializers.push({ op: "module", module: child });
+    root.initializers.push({ op: "module", compiled: child });
     const n = size(random, MAX_HUGE);
     for (let i = 0; i < n; i++) {
       root.initializers.push({ op: "instantiate", module: space, args: [] });
@@ -480,7 +480,7 @@ const MUTATIONS: Record<string, (g: Graph, ctx: Ctx) => void> = {
       const init = pick(random, m.initializers);
       if (init.op === "alias") init.instance = r(4);
       else if (init.op === "upvar") init.index = r(m.upvars.length);
-      else if (init.op === "module") init.module = r(blob.modules.length);
+      else if (init.op === "module") init.compiled = r(blob.modules.length);
       else if (init.op === "instantiate") {
         if (init.args.length > 0 && random() < 0.5) pick(random, init.args).index = r(4);
         else init.module = r(4);

@@ -14,8 +14,8 @@
 import { assert, assertEquals } from "@std/assert";
 import { ArtifactError, cacheKey, compile, instantiateSync, loadCached, Module } from "../mod.ts";
 import { loadFromCache, loadFromManifest } from "../lib/loader.ts";
-import { precompile, type PrecompileEntry } from "../lib/artifact/precompile.ts";
-import { writeFileAtomic, writeOutput } from "../lib/artifact/cache.ts";
+import { precompile, type PrecompileEntry } from "../lib/deploy/precompile.ts";
+import { writeFileAtomic, writeOutput } from "../lib/deploy/cache.ts";
 import { code, ex, exports, func, funcs, I32, i32c, mod, types } from "./helpers/build.ts";
 import { encode } from "../lib/binary/encode.ts";
 
@@ -508,9 +508,7 @@ Deno.test("precompile: concurrent runs with different inputs into one directory 
     const driver = `${dir}/driver.ts`;
     await Deno.writeTextFile(
       driver,
-      `import { precompile } from ${
-        JSON.stringify(new URL("lib/artifact/precompile.ts", root).href)
-      };
+      `import { precompile } from ${JSON.stringify(new URL("lib/deploy/precompile.ts", root).href)};
 import { compile } from ${JSON.stringify(new URL("mod.ts", root).href)};
 const [out, ...paths] = Deno.args;
 const results = await precompile(paths, { outDir: out, compile: (input) => compile(input) });

@@ -65,7 +65,7 @@ function deepChain(depth: number): Uint8Array {
   const topB = 2 + 2 * (depth - 1);
   const child: ModuleIR = {
     sections: [
-      { id: 16, aliases: [{ form: "outer", depth: 0, kind: 7, index: topB }] },
+      { id: 16, aliases: [{ form: "outerType", depth: 0, index: topB }] },
       { id: 2, imports: [{ module: "i", field: null, desc: instance(0) }] },
     ],
   };
@@ -114,7 +114,7 @@ function manyChecks(levels: number, count: number): Uint8Array {
   }
   const child: ModuleIR = {
     sections: [
-      { id: 16, aliases: [{ form: "outer", depth: 0, kind: 7, index: 2 * levels }] },
+      { id: 16, aliases: [{ form: "outerType", depth: 0, index: 2 * levels }] },
       { id: 2, imports: [{ module: "i", field: null, desc: instance(0) }] },
     ],
   };
@@ -372,7 +372,7 @@ Deno.test("the checks of one compile share a work budget: different large types 
   const imports = funcImports(100_000, "env");
   const child: ModuleIR = {
     sections: [
-      { id: 16, aliases: [{ form: "outer", depth: 0, kind: 7, index: 0 }] },
+      { id: 16, aliases: [{ form: "outerType", depth: 0, index: 0 }] },
       { id: 2, imports: imports.slice(1) },
     ],
   };

@@ -211,7 +211,7 @@ Deno.test("local exports are checked against the core module's real exports and 
       {
         name: "module $app",
         children: [1],
-        initializers: [{ op: "module", module: 1 }, { op: "instantiate", module: 0, args: [] }],
+        initializers: [{ op: "module", compiled: 1 }, { op: "instantiate", module: 0, args: [] }],
       },
       {
         name: "module $liar",

@@ -9,7 +9,7 @@ import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/asser
 import { compileSync, instantiateSync, parseWat } from "../mod.ts";
 import { decode, encode } from "../lib/binary/mod.ts";
 import { compileBinary } from "../lib/compile/mod.ts";
-import { moduleNameOf } from "../lib/compile/names.ts";
+import { moduleNameOf } from "../lib/binary/names.ts";
 import { CompileError } from "../lib/errors.ts";
 import type { InstanceSection, ModuleIR, ModuleSection } from "../lib/ir.ts";
 import {

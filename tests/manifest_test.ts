@@ -7,7 +7,7 @@
 
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { compile } from "../mod.ts";
-import { precompile } from "../lib/artifact/precompile.ts";
+import { precompile } from "../lib/deploy/precompile.ts";
 import { ArtifactError, instantiate, loadFromManifest } from "../lib/loader.ts";
 
 const root = new URL("../", import.meta.url);

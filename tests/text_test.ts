@@ -276,11 +276,16 @@ Deno.test("conformance: the example of MODULE-LINKING.md's text section", async 
     { module: 0, args: [{ name: "in", kind: 0, index: 0 }] },
   ]);
   assertEquals(section(ir, 16, 0).aliases, [
-    { form: "export", instance: 2, kind: 0, name: "hi" },
-    { form: "export", instance: 2, kind: 0, name: "hi" },
+    { form: "instanceExport", instance: 2, kind: 0, name: "hi" },
+    { form: "instanceExport", instance: 2, kind: 0, name: "hi" },
   ]);
   // The alias made for the function body comes after every module-linking section.
-  assertEquals(section(ir, 16, 1).aliases, [{ form: "export", instance: 3, kind: 0, name: "out" }]);
+  assertEquals(section(ir, 16, 1).aliases, [{
+    form: "instanceExport",
+    instance: 3,
+    kind: 0,
+    name: "out",
+  }]);
   assertEquals(layout(ir).slice(-7), [16, 14, 16, 3, 7, 10, "name"]);
   // Funcs: $ab, $hi, $hi2, the generated alias of $m "out", then "run".
   assertEquals(section(ir, 7).exports, [
@@ -289,7 +294,7 @@ Deno.test("conformance: the example of MODULE-LINKING.md's text section", async 
     { name: "c", kind: 6, index: 2 },
   ]);
   const nested = section(ir, 14, 1).modules[0];
-  assertEquals(section(nested, 16).aliases, [{ form: "outer", depth: 0, kind: 7, index: 1 }]);
+  assertEquals(section(nested, 16).aliases, [{ form: "outerType", depth: 0, index: 1 }]);
   assertEquals(moduleName(ir), "P");
 });
 
@@ -379,8 +384,8 @@ Deno.test("imports: inline types are hoisted before the run; implicit instances 
   }]);
   // Instances: implicit "a" = 0, "b" = 1, the second section's implicit "a" = 2.
   assertEquals(section(ir, 16).aliases, [
-    { form: "export", instance: 0, kind: 0, name: "f" },
-    { form: "export", instance: 2, kind: 0, name: "k" },
+    { form: "instanceExport", instance: 0, kind: 0, name: "f" },
+    { form: "instanceExport", instance: 2, kind: 0, name: "k" },
   ]);
   // The first implicit "a" has no "k": that is known statically.
   await assertWatError(
@@ -446,9 +451,9 @@ Deno.test("aliases: export and outer forms, inverted forms, depths by number and
       (module (alias outer $P $c (module)) (alias outer $n $t2 (type)))))`);
   assertEquals(layout(ir), [1, 14, 15, 16, 14, 7, "name"]);
   assertEquals(section(ir, 16).aliases, [
-    { form: "export", instance: 0, kind: 0, name: "f" },
-    { form: "export", instance: 0, kind: 3, name: "g" },
-    { form: "export", instance: 0, kind: 0, name: "f" },
+    { form: "instanceExport", instance: 0, kind: 0, name: "f" },
+    { form: "instanceExport", instance: 0, kind: 3, name: "g" },
+    { form: "instanceExport", instance: 0, kind: 0, name: "f" },
   ]);
   assertEquals(section(ir, 7).exports, [{ name: "g2", kind: 3, index: 0 }, {
     name: "f2",
@@ -457,14 +462,14 @@ Deno.test("aliases: export and outer forms, inverted forms, depths by number and
   }]);
   const n = section(ir, 14, 1).modules[0];
   assertEquals(section(n, 16).aliases, [
-    { form: "outer", depth: 0, kind: 7, index: 0 },
-    { form: "outer", depth: 0, kind: 5, index: 0 },
-    { form: "outer", depth: 0, kind: 7, index: 0 },
+    { form: "outerType", depth: 0, index: 0 },
+    { form: "outerModule", depth: 0, index: 0 },
+    { form: "outerType", depth: 0, index: 0 },
   ]);
   const inner = section(n, 14).modules[0];
   assertEquals(section(inner, 16).aliases, [
-    { form: "outer", depth: 1, kind: 5, index: 0 },
-    { form: "outer", depth: 0, kind: 7, index: 0 },
+    { form: "outerModule", depth: 1, index: 0 },
+    { form: "outerType", depth: 0, index: 0 },
   ]);
 });
 
@@ -511,8 +516,8 @@ Deno.test("instantiate: sugar and outer operands get aliases right before, share
     (instance $k (instantiate (module $i "m") (import "x" (func $i "f")))))`);
   assertEquals(layout(ir), [14, 15, 16, 15, 14, 15]);
   assertEquals(section(ir, 16).aliases, [
-    { form: "export", instance: 0, kind: 5, name: "m" },
-    { form: "export", instance: 0, kind: 0, name: "f" },
+    { form: "instanceExport", instance: 0, kind: 5, name: "m" },
+    { form: "instanceExport", instance: 0, kind: 0, name: "f" },
   ]);
   const arg = [{ name: "x", kind: 0, index: 0 }];
   assertEquals(section(ir, 15, 1).instances, [{ module: 1, args: arg }]);
@@ -520,7 +525,7 @@ Deno.test("instantiate: sugar and outer operands get aliases right before, share
   // Modules: $a 0, the alias of "m" 1, $o 2, $p 3.
   const p = section(ir, 14, 1).modules[1];
   assertEquals(layout(p), [16, 15, "name"]);
-  assertEquals(section(p, 16).aliases, [{ form: "outer", depth: 0, kind: 5, index: 2 }]);
+  assertEquals(section(p, 16).aliases, [{ form: "outerModule", depth: 0, index: 2 }]);
   assertEquals(section(p, 15).instances, [{ module: 0, args: [] }]);
 });
 
@@ -548,10 +553,10 @@ Deno.test("inline alias sugar in core code: one alias section after the module-l
     (export "g" (global $i "g")))`);
   assertEquals(layout(ir), [14, 15, 1, 2, 16, 1, 3, 7, 8, 9, 10, 11]);
   assertEquals(section(ir, 16).aliases, [
-    { form: "export", instance: 0, kind: 0, name: "f" },
-    { form: "export", instance: 0, kind: 3, name: "g" },
-    { form: "export", instance: 0, kind: 2, name: "mem" },
-    { form: "export", instance: 0, kind: 1, name: "tab" },
+    { form: "instanceExport", instance: 0, kind: 0, name: "f" },
+    { form: "instanceExport", instance: 0, kind: 3, name: "g" },
+    { form: "instanceExport", instance: 0, kind: 2, name: "mem" },
+    { form: "instanceExport", instance: 0, kind: 1, name: "tab" },
   ]);
   // funcs: $h 0, alias "f" 1, $run 2. wabt added (i32)->i32 (the alias's
   // signature, declared inline in its header) and ()->i32.
@@ -603,8 +608,8 @@ Deno.test("inline alias sugar: chains through nested instances, in exports too",
     (export "z" (func $i "inner" "z"))
     (export "inner" (instance $i "inner")))`);
   assertEquals(section(ir, 16).aliases, [
-    { form: "export", instance: 0, kind: 6, name: "inner" },
-    { form: "export", instance: 1, kind: 0, name: "z" },
+    { form: "instanceExport", instance: 0, kind: 6, name: "inner" },
+    { form: "instanceExport", instance: 1, kind: 0, name: "z" },
   ]);
   assertEquals(section(ir, 7).exports, [
     { name: "call", kind: 0, index: 1 },
@@ -622,7 +627,7 @@ Deno.test("outer types in type uses: import descriptions and core functions shar
       (func (type outer $R $t))))`);
   const c = section(ir, 14).modules[0];
   assertEquals(layout(c), [16, 2, 3, 10, "name"]);
-  assertEquals(section(c, 16).aliases, [{ form: "outer", depth: 0, kind: 7, index: 0 }]);
+  assertEquals(section(c, 16).aliases, [{ form: "outerType", depth: 0, index: 0 }]);
   assertEquals(section(c, 2).imports, [{ module: "x", field: null, desc: { kind: 0, type: 0 } }]);
   assertEquals(section(c, 3).funcs, [0, 0]);
 });

@@ -118,7 +118,7 @@ export class ArtifactReader {
 
   /** Throws an `ArtifactError` about the current position. */
   fail(reason: string): never {
-    throw new ArtifactError(`${reason} (at byte ${this.#pos})`, this.#source);
+    throw new ArtifactError(`${reason} (at byte ${this.#pos})`, { source: this.#source });
   }
 
   /** One byte. */

@@ -69,13 +69,13 @@ export function readArtifact(bytes: Uint8Array, source?: string): ModuleGraph {
   if (!(bytes instanceof Uint8Array)) {
     throw new ArtifactError(
       `an artifact must be a Uint8Array, got ${bytes === null ? "null" : typeof bytes}`,
-      source,
+      { source },
     );
   }
   if (hasPrefix(bytes, WASM_MAGIC)) {
     throw new ArtifactError(
       "this is a WebAssembly binary, not an mlink artifact: compile it with compile(), or make an artifact with `cli.ts compile`",
-      source,
+      { source },
     );
   }
   if (!hasPrefix(bytes, ARTIFACT_MAGIC)) {
@@ -83,25 +83,25 @@ export function readArtifact(bytes: Uint8Array, source?: string): ModuleGraph {
       bytes.length < ARTIFACT_MAGIC.length
         ? "truncated artifact: no header"
         : "not an mlink artifact (wrong magic bytes)",
-      source,
+      { source },
     );
   }
   if (bytes.length < HEADER_SIZE) {
-    throw new ArtifactError("truncated artifact: header cut short", source);
+    throw new ArtifactError("truncated artifact: header cut short", { source });
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
   if (version !== ARTIFACT_VERSION) {
     throw new ArtifactError(
       `artifact format ${version}, this loader reads ${ARTIFACT_VERSION}: compile the module again with this version`,
-      source,
+      { source },
     );
   }
   const flags = view.getUint32(8, true);
   if ((flags & ~KNOWN_FLAGS) !== 0) {
     throw new ArtifactError(
       `artifact uses features this loader does not know (flags 0x${flags.toString(16)})`,
-      source,
+      { source },
     );
   }
   const length = view.getUint32(12, true);
@@ -110,14 +110,14 @@ export function readArtifact(bytes: Uint8Array, source?: string): ModuleGraph {
       HEADER_SIZE + length > bytes.length
         ? `truncated artifact: ${bytes.length} bytes, the header says ${HEADER_SIZE + length}`
         : `${bytes.length - HEADER_SIZE - length} unexpected bytes after the artifact's end`,
-      source,
+      { source },
     );
   }
   const payload = bytes.subarray(HEADER_SIZE);
   if (checksum(payload) !== view.getUint32(16, true)) {
     throw new ArtifactError(
       "checksum mismatch: the artifact is corrupt",
-      source,
+      { source },
     );
   }
   const r = new ArtifactReader(bytes, HEADER_SIZE, bytes.length, source);
@@ -417,7 +417,7 @@ function readModule(
       case "module":
         initializers.push({
           op,
-          module: r.below(moduleCount, "nested module"),
+          compiled: r.below(moduleCount, "nested module"),
         });
         break;
       case "instantiate": {
@@ -524,10 +524,10 @@ function verifyModule(
         counts[5]++;
         break;
       case "module": {
-        if (init.module <= self || !children.has(init.module)) {
+        if (init.compiled <= self || !children.has(init.compiled)) {
           r.fail("nested module is not a child");
         }
-        for (const u of modules[init.module].upvars) {
+        for (const u of modules[init.compiled].upvars) {
           if (u.from === "space") inRange(5, u.index, "captured module");
           else if (u.index >= m.upvars.length) {
             r.fail("captured upvar out of range");

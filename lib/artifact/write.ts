@@ -158,7 +158,7 @@ function writeModule(w: ArtifactWriter, m: CompiledModule): void {
         w.uint(init.index);
         break;
       case "module":
-        w.uint(init.module);
+        w.uint(init.compiled);
         break;
       case "instantiate":
         w.uint(init.module);

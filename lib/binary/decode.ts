@@ -9,23 +9,24 @@
  */
 
 import type { CompileError } from "../errors.ts";
-import type {
-  Alias,
-  EntityKind,
-  Export,
-  ExportTypeDecl,
-  GlobalDef,
-  GlobalType,
-  Import,
-  ImportDesc,
-  InstanceArg,
-  InstanceDef,
-  MemoryType,
-  ModuleIR,
-  Section,
-  TableType,
-  TypeDef,
-  ValType,
+import {
+  type Alias,
+  type EntityKind,
+  type Export,
+  type ExportTypeDecl,
+  type GlobalDef,
+  type GlobalType,
+  type Import,
+  type ImportDesc,
+  type InstanceArg,
+  type InstanceDef,
+  Kind,
+  type MemoryType,
+  type ModuleIR,
+  type Section,
+  type TableType,
+  type TypeDef,
+  type ValType,
 } from "../ir.ts";
 import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import { Reader } from "./reader.ts";
@@ -217,7 +218,10 @@ function decodeSection(
       const aliases = alloc<Alias>(n);
       for (let i = 0; i < n; i++) {
         const alias = aliasEntry(r);
-        if (alias.kind === 5) state.modules++;
+        const module = alias.form === "instanceExport"
+          ? alias.kind === Kind.Module
+          : alias.form === "outerModule";
+        if (module) state.modules++;
         aliases[i] = alias;
       }
       return { id: 16, aliases };
@@ -421,15 +425,14 @@ function aliasEntry(r: Reader): Alias {
   if (form === 0) {
     const instance = r.u32();
     const kind = entityKind(r, "alias kind");
-    return { form: "export", instance, kind, name: r.name(), offset };
+    return { form: "instanceExport", instance, kind, name: r.name(), offset };
   }
   if (form === 1) {
     const depth = r.u32();
     const kind = r.u8();
-    if (kind !== 5 && kind !== 7) {
-      throw r.error(`malformed outer alias kind ${hex(kind)}`, r.pos - 1);
-    }
-    return { form: "outer", depth, kind, index: r.u32(), offset };
+    if (kind === Kind.Module) return { form: "outerModule", depth, index: r.u32(), offset };
+    if (kind === Kind.Type) return { form: "outerType", depth, index: r.u32(), offset };
+    throw r.error(`malformed outer alias kind ${hex(kind)}`, r.pos - 1);
   }
   throw r.error(`malformed alias ${hex(form)}`, r.pos - 1);
 }

@@ -10,19 +10,21 @@
  * @module
  */
 
-import type {
-  Alias,
-  ExportTypeDecl,
-  Import,
-  ImportDesc,
-  InstanceDef,
-  Limits,
-  MemoryType,
-  ModuleIR,
-  Section,
-  TableType,
-  TypeDef,
-  ValType,
+import {
+  type Alias,
+  type ExportTypeDecl,
+  type Import,
+  type ImportDesc,
+  type InstanceDef,
+  Kind,
+  type Limits,
+  type MemoryType,
+  type ModuleIR,
+  type Section,
+  type TableType,
+  type TypeDef,
+  unreachable,
+  type ValType,
 } from "../ir.ts";
 import { Writer } from "./writer.ts";
 
@@ -242,15 +244,21 @@ function writeInstance(w: Writer, i: InstanceDef): void {
 }
 
 function writeAlias(w: Writer, a: Alias): void {
-  if (a.form === "export") {
-    w.u8(0);
-    w.u32(a.instance);
-    w.u8(a.kind);
-    w.name(a.name);
-  } else {
-    w.u8(1);
-    w.u32(a.depth);
-    w.u8(a.kind);
-    w.u32(a.index);
+  switch (a.form) {
+    case "instanceExport":
+      w.u8(0);
+      w.u32(a.instance);
+      w.u8(a.kind);
+      w.name(a.name);
+      return;
+    case "outerModule":
+    case "outerType":
+      w.u8(1);
+      w.u32(a.depth);
+      w.u8(a.form === "outerModule" ? Kind.Module : Kind.Type);
+      w.u32(a.index);
+      return;
+    default:
+      unreachable(a, "alias");
   }
 }

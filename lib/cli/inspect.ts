@@ -32,7 +32,7 @@ function describeInit(init: Initializer): string {
     case "upvar":
       return `module from enclosing scope (upvar ${init.index})`;
     case "module":
-      return `define nested module #${init.module}`;
+      return `define nested module #${init.compiled}`;
     case "instantiate":
       return `instantiate module ${init.module}${
         init.args.length

@@ -1,12 +1,12 @@
 /**
  * Writes a command's output: `-` is standard output, and anything else goes
- * through `writeOutput` of `lib/artifact/cache.ts`: a file written
+ * through `writeOutput` of `lib/deploy/cache.ts`: a file written
  * atomically, a device or FIFO written in place, never replaced.
  *
  * @module
  */
 
-import { writeOutput as writeOutputFile } from "../artifact/cache.ts";
+import { writeOutput as writeOutputFile } from "../deploy/cache.ts";
 import { ArtifactError } from "../errors.ts";
 import { fileErrorReason } from "./input.ts";
 

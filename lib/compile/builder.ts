@@ -32,7 +32,7 @@ import { type EntityType, type NamedType, TypeSizeError, type TypeTables } from 
 import { sectionOrderError, usesModuleLinking } from "./order.ts";
 import { IndexSpaces, type TypeSlot } from "./spaces.ts";
 import { buildCoreModule, type CoreParts } from "./split.ts";
-import { moduleNameOf } from "./names.ts";
+import { moduleNameOf } from "../binary/names.ts";
 
 // One empty list for every module that has nothing of a kind: a blob may
 // hold 100,000 modules, most of them small.
@@ -483,7 +483,7 @@ export class ModuleBuilder {
     const child = new ModuleBuilder(this.#blob, this, [...this.#path, label]);
     const index = child.#compile(ir, label);
     this.#spaces.modules.push(this.#blob.modules[index]!.type);
-    this.#initializers.push({ op: "module", module: index });
+    this.#initializers.push({ op: "module", compiled: index });
     this.#children.push(index);
   }
 
@@ -563,7 +563,7 @@ export class ModuleBuilder {
   }
 
   #alias(alias: Alias): void {
-    if (alias.form === "export") {
+    if (alias.form === "instanceExport") {
       this.#checkIndex(6, alias.instance, "alias", alias.offset);
       const instanceType = this.#spaces.instances[alias.instance];
       const type = this.#blob.types.instanceExport(instanceType, alias.name);
@@ -600,16 +600,17 @@ export class ModuleBuilder {
         alias.offset,
       );
     }
-    const visible = alias.kind === 7 ? inner.#visibleTypes : inner.#visibleModules;
+    const isType = alias.form === "outerType";
+    const visible = isType ? inner.#visibleTypes : inner.#visibleModules;
     if (alias.index >= visible) {
       this.#fail(
         `outer alias: ${
-          kindName(alias.kind)
+          isType ? "type" : "module"
         } ${alias.index} of the module ${alias.depth} level(s) out is not defined before this module (${visible} visible)`,
         alias.offset,
       );
     }
-    if (alias.kind === 7) {
+    if (isType) {
       this.#spaces.types.push(target.#spaces.types[alias.index]);
       return;
     }

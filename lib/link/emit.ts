@@ -19,7 +19,7 @@ import type {
   Section,
   TypeDef,
 } from "../ir.ts";
-import { moduleNameOf, nameSection } from "../compile/names.ts";
+import { moduleNameOf, nameSection } from "../binary/names.ts";
 import type { EntityType, TypeTables } from "../types.ts";
 import { withModuleName } from "./names.ts";
 import { INITIALIZE, type LinkPlan } from "./plan.ts";
@@ -122,7 +122,7 @@ export function emitLinked(
   const exports: Export[] = [];
   for (const e of main.type.exports) {
     const kind = e.type.kind;
-    aliases.push({ form: "export", instance: mainInstance.index, kind, name: e.name });
+    aliases.push({ form: "instanceExport", instance: mainInstance.index, kind, name: e.name });
     exports.push({ name: e.name, kind, index: spaces.take(kind).index });
   }
 

@@ -43,11 +43,14 @@ export type LinkToolErrorCode =
 export class LinkToolError extends Error {
   /** What went wrong. */
   readonly code: LinkToolErrorCode;
+  /** The message (the same, for one constructor shape with the other errors). */
+  readonly reason: string;
 
-  /** Makes an error of the given kind. */
-  constructor(code: LinkToolErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+  /** Makes an error of the kind `what.code`. */
+  constructor(reason: string, what: { code: LinkToolErrorCode }, options?: ErrorOptions) {
+    super(reason, options);
     this.name = "LinkToolError";
-    this.code = code;
+    this.code = what.code;
+    this.reason = reason;
   }
 }

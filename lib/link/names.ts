@@ -6,7 +6,7 @@
  */
 
 import { Reader } from "../binary/reader.ts";
-import { moduleNameOf, nameSection } from "../compile/names.ts";
+import { moduleNameOf, nameSection } from "../binary/names.ts";
 import { CompileError } from "../errors.ts";
 import type { ModuleIR } from "../ir.ts";
 

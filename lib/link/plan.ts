@@ -99,19 +99,19 @@ function checkLinkedImport(unit: LinkUnit, imp: CompiledImport, target: LinkUnit
       const why = subtypeMismatch(target.tables, target.entity, unit.tables, imp.type);
       if (why === null) return;
       throw new LinkToolError(
-        "mismatch",
         `${unit.label} imports ${
           q(imp.module)
         } as ${expected}, but module ${target.name} does not match that type: ${why}`,
+        { code: "mismatch" },
       );
     }
     default:
       throw new LinkToolError(
-        "mismatch",
         `${unit.label} imports ${q(imp.module)} as ${expected} (a single-level ${
           kindName(imp.type.kind)
         } import), but ${q(imp.module)} is a linked module: import it as an instance, ` +
           `as a module, or field by field (${q(imp.module)} "name")`,
+        { code: "mismatch" },
       );
   }
 }
@@ -130,16 +130,16 @@ function checkField(
     const exports = target.type.exports;
     const list = exports.length > 0 ? `it exports: ${nameList(exports)}` : "it exports nothing";
     throw new LinkToolError(
-      "missing-export",
       `${what}, but module ${target.name} exports no ${q(field)}; ${list}`,
+      { code: "missing-export" },
     );
   }
   if (subtypeMismatch(target.tables, got, unit.tables, type) === null) return;
   throw new LinkToolError(
-    "mismatch",
     `${what} as ${formatEntityType(unit.tables, type)}, but module ${target.name} exports ${
       q(field)
     } as ${formatEntityType(target.tables, got)}`,
+    { code: "mismatch" },
   );
 }
 
@@ -152,11 +152,11 @@ function isReactor(unit: LinkUnit): boolean {
     if (f.params.length === 0 && f.results.length === 0) return true;
   }
   throw new LinkToolError(
-    "reactor",
     `module ${unit.name} exports ${q(INITIALIZE)} as ${
       formatEntityType(unit.tables, type)
     }, but a reactor's ${q(INITIALIZE)} must be (func): the linked module calls it ` +
       `with no arguments right after instantiating ${unit.name}`,
+    { code: "reactor" },
   );
 }
 
@@ -196,7 +196,9 @@ function cycleError(
     unit = deps.get(unit)!.find((d) => !placed.has(d))!;
   }
   const cycle = [...path.slice(path.indexOf(unit)), unit].map((m) => m.name).join(" -> ");
-  return new LinkToolError("cycle", `linked modules import each other in a cycle: ${cycle}`);
+  return new LinkToolError(`linked modules import each other in a cycle: ${cycle}`, {
+    code: "cycle",
+  });
 }
 
 /** Two types are the same when each is a subtype of the other. */
@@ -244,9 +246,9 @@ class HostImports {
     }
     if (found.form === "instance") return (found as InstanceImport).fields;
     throw new LinkToolError(
-      "conflict",
       `${q(name)} is imported as ${formatTyped(found.item)} by ${found.item.by}, ` +
         `but as an instance (${q(name)} "…") by ${unit.label}`,
+      { code: "conflict" },
     );
   }
 
@@ -258,10 +260,10 @@ class HostImports {
       fields.set(field, typed);
     } else if (!sameType(known, typed)) {
       throw new LinkToolError(
-        "conflict",
         `${q(module)} ${q(field)} is imported with two different types: ${known.by} imports it as ${
           formatTyped(known)
         }, ${typed.by} as ${formatTyped(typed)}`,
+        { code: "conflict" },
       );
     }
   }
@@ -273,16 +275,16 @@ class HostImports {
       this.#byName.set(name, { form: "single", name, item: typed });
     } else if (found.form === "instance") {
       throw new LinkToolError(
-        "conflict",
         `${q(name)} is imported as an instance (${q(name)} "…") by ${found.by}, ` +
           `but as ${formatTyped(typed)} by ${unit.label}`,
+        { code: "conflict" },
       );
     } else if (!sameType(found.item, typed)) {
       throw new LinkToolError(
-        "conflict",
         `${q(name)} is imported with two different types: ${found.item.by} imports it as ${
           formatTyped(found.item)
         }, ${typed.by} as ${formatTyped(typed)}`,
+        { code: "conflict" },
       );
     }
   }

@@ -206,13 +206,13 @@ function run(
   if (depth > MAX_INSTANTIATION_DEPTH) {
     throw new LinkError(
       `instantiation nested more than ${MAX_INSTANTIATION_DEPTH} deep`,
-      pathOf(site).slice(0, 3),
+      { path: pathOf(site).slice(0, 3) },
     );
   }
   if (--budget.left < 0) {
     throw new LinkError(
       `instantiation limit reached: one instantiate may create at most ${budget.max} instances (option maxInstances)`,
-      pathOf(site),
+      { path: pathOf(site) },
     );
   }
   const { blob, index, upvars } = parts;
@@ -237,7 +237,7 @@ function run(
         (spaces[5] ??= []).push(upvars[init.index]);
         break;
       case "module":
-        (spaces[5] ??= []).push(nestedModule(blob, init.module, spaces[5], upvars));
+        (spaces[5] ??= []).push(nestedModule(blob, init.compiled, spaces[5], upvars));
         break;
       case "instantiate": {
         const target = spaces[5][init.module];
@@ -311,7 +311,7 @@ function checkLinkingValue(value: unknown, kind: number, what: string, site: Sit
     `${what}: expected ${
       kind === 5 ? "a module" : "an instance"
     }, got ${typeof value} (corrupt artifact or host object)`,
-    pathOf(site),
+    { path: pathOf(site) },
   );
 }
 
@@ -323,7 +323,7 @@ function coreLinkError(
 ): LinkError {
   const match = /Import #(\d+)[^:]*:\s*(.*)$/s.exec(e.message);
   if (match === null) {
-    return new LinkError(`incompatible import type: ${e.message}`, path, {
+    return new LinkError(`incompatible import type: ${e.message}`, { path }, {
       cause: e,
     });
   }
@@ -331,7 +331,7 @@ function coreLinkError(
   const where = names.map((n) => JSON.stringify(n)).join(" ");
   return new LinkError(
     `incompatible import type for \`${names[0]}\`: import ${where}: ${match[2]}`,
-    path,
+    { path },
     { cause: e },
   );
 }

@@ -63,7 +63,7 @@ function fail(
 ): never {
   throw new LinkError(
     `incompatible import type for \`${names[0]}\`: import ${quoted(names)}: ${reason}`,
-    path,
+    { path },
   );
 }
 
@@ -78,7 +78,7 @@ export function missingImport(
     `unknown import: import ${quoted(names)} was not provided; expected ${
       formatEntityType(tables, expected)
     }`,
-    path,
+    { path },
   );
 }
 

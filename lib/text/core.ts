@@ -14,7 +14,7 @@
 import { decode } from "../binary/decode.ts";
 import { CompileError } from "../errors.ts";
 import type { ModuleIR, Section, TypeDef } from "../ir.ts";
-import { nameSection } from "../compile/names.ts";
+import { nameSection } from "../binary/names.ts";
 import { type Edit, MappedText, offsetOfLineColumn } from "./coretext.ts";
 import type { Field } from "./fields.ts";
 import { checkCoreNesting } from "./nesting.ts";

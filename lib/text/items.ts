@@ -115,17 +115,26 @@ function alias(
       throw scope.file.error(at, "outer aliases can only name modules and types");
     }
     const { depth, index, target } = scope.outer(kind, c.next(), c.next());
-    const a = { form: "outer" as const, depth, kind, index };
     return kind === TYPE
-      ? scope.addTypeAlias(a, target.types[index].shape, origin, id)
-      : scope.addAlias(a, target.spaces[5][index].type, origin, id);
+      ? scope.addTypeAlias(
+        { form: "outerType", depth, index },
+        target.types[index].shape,
+        origin,
+        id,
+      )
+      : scope.addAlias(
+        { form: "outerModule", depth, index },
+        target.spaces[5][index].type,
+        origin,
+        id,
+      );
   }
   if (kind === TYPE) throw scope.file.error(c.here(), "types can only be aliased with outer");
   const instance = scope.ref(6, c.next());
   const nameAtom = c.string("an export name");
   const name = stringValue(nameAtom, scope.file);
   const type = scope.exportType(instance, kind, nameAtom, name);
-  return scope.addAlias({ form: "export", instance, kind, name }, type, origin, id);
+  return scope.addAlias({ form: "instanceExport", instance, kind, name }, type, origin, id);
 }
 
 /** `(alias $i "name" (kind $id?))` and `(alias outer $M $x (kind $id?))`. */

@@ -25,7 +25,7 @@ import type {
 } from "../ir.ts";
 import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import { compileCore, compileCoreOnly, type CoreOutput } from "./core.ts";
-import { nameSection } from "../compile/names.ts";
+import { nameSection } from "../binary/names.ts";
 import { entityKind, kindOf } from "./desc.ts";
 import { embeddedBody, lowerEmbedded, type ReadFiles } from "./embed.ts";
 import { classify, type Field } from "./fields.ts";

@@ -358,7 +358,7 @@ export class Scope {
     if (found !== undefined) return found;
     const type = this.exportType(instance, kind, name, value);
     const index = this.addAlias(
-      { form: "export", instance, kind, name: value },
+      { form: "instanceExport", instance, kind, name: value },
       type,
       name.start,
       undefined,
@@ -444,7 +444,9 @@ export class Scope {
     const key = `o${depth}/${kind}/${index}`;
     const found = this.#generated.get(key);
     if (found !== undefined) return found;
-    const alias: Alias = { form: "outer", depth, kind, index };
+    const alias: Alias = kind === TYPE
+      ? { form: "outerType", depth, index }
+      : { form: "outerModule", depth, index };
     const made = kind === TYPE
       ? this.addTypeAlias(alias, target.types[index].shape, origin, undefined, true)
       : this.addAlias(alias, target.spaces[5][index].type, origin, undefined, true);

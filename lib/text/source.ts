@@ -80,7 +80,7 @@ export class SourceFile {
     if (excerpt.length > MAX_EXCERPT) {
       excerpt = column <= MAX_EXCERPT - 20 ? excerpt.slice(0, MAX_EXCERPT) + " …" : undefined;
     }
-    return new WatError(message, this.filename, line, column, excerpt);
+    return new WatError(message, { file: this.filename, line, column, excerpt });
   }
 }
 

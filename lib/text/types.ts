@@ -9,7 +9,7 @@
 import type { CompiledBlob } from "../compiled.ts";
 import type { GlobalType, MemoryType, ModuleIR, TableType, ValType } from "../ir.ts";
 import type { EntityType, NamedType } from "../types.ts";
-import { KIND_NAMES } from "../ir.ts";
+import { kindName } from "../ir.ts";
 import { VAL_TYPE_NAMES } from "./syntax.ts";
 
 /** A function signature. */
@@ -60,10 +60,7 @@ export function aKind(kind: number): string {
   return (/^[aeiou]/.test(name) ? "an " : "a ") + name;
 }
 
-/** `func`, `table`, … for a kind number. */
-export function kindName(kind: number): string {
-  return KIND_NAMES[kind] ?? `kind ${kind}`;
-}
+export { kindName };
 
 function valTypes(types: ValType[]): string {
   return types.map((t) => VAL_TYPE_NAMES.get(t) ?? "i32").join(" ");

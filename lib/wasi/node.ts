@@ -68,7 +68,7 @@ export async function nodeWasi(config: WasiConfig = {}): Promise<WasiBackend> {
       returnOnExit: true,
     });
   } catch (e) {
-    throw new LinkError(`cannot set up WASI: ${(e as Error).message}`, [], { cause: e });
+    throw new LinkError(`cannot set up WASI: ${(e as Error).message}`, { path: [] }, { cause: e });
   } finally {
     process.emitWarning = emitWarning;
   }

@@ -114,11 +114,11 @@ export function aliasExport(
   kind: EntityKind,
   name: string,
 ): Alias {
-  return { form: "export", instance, kind, name };
+  return { form: "instanceExport", instance, kind, name };
 }
 
 export function aliasOuter(depth: number, kind: 5 | 7, index: number): Alias {
-  return { form: "outer", depth, kind, index };
+  return kind === 5 ? { form: "outerModule", depth, index } : { form: "outerType", depth, index };
 }
 
 export function funcs(...typeIndices: number[]): Section {

@@ -25,7 +25,7 @@
 
 import { ArtifactError } from "../errors.ts";
 import { isModule, Module } from "../runtime/module.ts";
-import { ARTIFACT_VERSION, HEADER_SIZE, looksLikeArtifact } from "./format.ts";
+import { ARTIFACT_VERSION, HEADER_SIZE, looksLikeArtifact } from "../artifact/format.ts";
 
 /** File name ending of cache entries' artifacts. */
 export const ARTIFACT_EXTENSION = ".mlk";
@@ -143,7 +143,9 @@ const REASONS: Record<string, string> = {
  */
 export function fileError(error: unknown, path: string, doing: string): ArtifactError {
   if (error instanceof ArtifactError) return error;
-  return new ArtifactError(`cannot ${doing}: ${plainReason(error)}`, path, { cause: error });
+  return new ArtifactError(`cannot ${doing}: ${plainReason(error)}`, { source: path }, {
+    cause: error,
+  });
 }
 
 function plainReason(error: unknown): string {
@@ -227,10 +229,12 @@ export async function readBounded(
   const node = await nodeAt(path);
   if (node.kind === "absent") return undefined;
   if (node.kind === "other") {
-    throw new ArtifactError(`${what} is not a file (it is ${node.what})`, path);
+    throw new ArtifactError(`${what} is not a file (it is ${node.what})`, { source: path });
   }
   const tooBig = (size: number) =>
-    new ArtifactError(`${what} is ${size} bytes, more than the limit of ${limit}`, path);
+    new ArtifactError(`${what} is ${size} bytes, more than the limit of ${limit}`, {
+      source: path,
+    });
   if (node.size > limit) throw tooBig(node.size);
   let file: Deno.FsFile;
   try {
@@ -243,7 +247,7 @@ export async function readBounded(
     // It may have been replaced since it was looked at: look again, at what is open.
     const info = await file.stat();
     if (!info.isFile) {
-      throw new ArtifactError(`${what} is not a file (it is ${nodeKind(info)})`, path);
+      throw new ArtifactError(`${what} is not a file (it is ${nodeKind(info)})`, { source: path });
     }
     if (info.size > limit) throw tooBig(info.size);
     if (artifact && info.size > 64 * 1024) await checkHead(file, info.size, path);
@@ -284,13 +288,13 @@ async function checkHead(file: Deno.FsFile, size: number, path: string): Promise
   await file.seek(0, Deno.SeekMode.Start);
   if (!looksLikeArtifact(head)) {
     Module.deserialize(head.subarray(0, at), path); // throws the reader's own message
-    throw new ArtifactError("not an mlink artifact", path);
+    throw new ArtifactError("not an mlink artifact", { source: path });
   }
   const length = HEADER_SIZE + new DataView(head.buffer).getUint32(12, true);
   if (at === HEADER_SIZE && length !== size) {
     throw new ArtifactError(
       `the artifact's header says ${length} bytes, the file has ${size}: it is corrupt`,
-      path,
+      { source: path },
     );
   }
 }
@@ -383,7 +387,7 @@ async function writeTo(path: string, bytes: Uint8Array, sinks: boolean): Promise
   if (!(bytes instanceof Uint8Array)) {
     throw new ArtifactError(
       `the bytes to write must be a Uint8Array, got ${typeName(bytes)}`,
-      path,
+      { source: path },
     );
   }
   let info: Deno.FileInfo | undefined;
@@ -394,7 +398,9 @@ async function writeTo(path: string, bytes: Uint8Array, sinks: boolean): Promise
     if (isLink) info = await Deno.stat(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw fileError(e, path, "write it");
-    if (isLink) throw new ArtifactError("cannot write: it is a broken symbolic link", path);
+    if (isLink) {
+      throw new ArtifactError("cannot write: it is a broken symbolic link", { source: path });
+    }
     info = undefined;
   }
   if (info === undefined || info.isFile) {
@@ -411,7 +417,9 @@ async function writeTo(path: string, bytes: Uint8Array, sinks: boolean): Promise
   }
   const sink = info.isCharDevice === true || info.isFifo === true;
   if (!sink || !sinks) {
-    throw new ArtifactError(`cannot write: it is ${nodeKind(info)}, not a regular file`, path);
+    throw new ArtifactError(`cannot write: it is ${nodeKind(info)}, not a regular file`, {
+      source: path,
+    });
   }
   let file: Deno.FsFile | undefined;
   try {
@@ -488,7 +496,7 @@ export async function readEntry(
   const path = entryPath(dir, key);
   const corrupt = (reason: string): EntryState => ({
     state: "corrupt",
-    error: new ArtifactError(reason, path),
+    error: new ArtifactError(reason, { source: path }),
   });
   const node = await nodeAt(path);
   if (node.kind === "absent") return { state: "absent" };
@@ -581,7 +589,7 @@ export async function storeEntry(dir: string, key: string, artifact: Uint8Array)
       } catch (e) {
         throw new ArtifactError(
           `cannot replace it: it is a directory (${plainReason(e)}); remove it`,
-          file,
+          { source: file },
           { cause: e },
         );
       }
@@ -601,7 +609,9 @@ export async function makeDirectory(dir: string): Promise<void> {
       : node?.kind === "other" && !node.directory
       ? `it is ${node.what}, not a directory`
       : plainReason(e);
-    throw new ArtifactError(`cannot use it as the cache directory: ${why}`, dir, { cause: e });
+    throw new ArtifactError(`cannot use it as the cache directory: ${why}`, { source: dir }, {
+      cause: e,
+    });
   }
 }
 
@@ -688,7 +698,7 @@ export function functionOption<F>(value: unknown, caller: string, name: string):
  * const { module } = await loadFromCache(await Deno.readFile("app.wasm"), options);
  * ```
  */
-export interface LoadCachedOptions {
+export interface LoadFromCacheOptions {
   /** The cache directory (created if missing when something is stored). */
   cacheDir: string;
   /**
@@ -735,15 +745,27 @@ export type CacheOutcome = "hit" | "miss" | "replaced";
  * const instance = await instantiate(module);
  * ```
  */
-export async function loadCached(
+export async function loadFromCache(
   input: Uint8Array | string,
-  options: LoadCachedOptions,
+  options: LoadFromCacheOptions,
 ): Promise<{ module: Module; outcome: CacheOutcome; path: string }> {
-  const caller = "loadCached";
+  return await loadThroughCache(input, options, "loadFromCache");
+}
+
+/** {@linkcode loadFromCache}, with errors naming `caller`: the public function the user called. */
+export async function loadThroughCache(
+  input: Uint8Array | string,
+  options: LoadFromCacheOptions,
+  caller: string,
+): Promise<{ module: Module; outcome: CacheOutcome; path: string }> {
   const record = optionsRecord(options, caller);
   const cacheDir = directoryOption(record.cacheDir, caller, "cacheDir");
-  const compile = functionOption<LoadCachedOptions["compile"]>(record.compile, caller, "compile");
-  const onCorrupt = functionOption<LoadCachedOptions["onCorrupt"]>(
+  const compile = functionOption<LoadFromCacheOptions["compile"]>(
+    record.compile,
+    caller,
+    "compile",
+  );
+  const onCorrupt = functionOption<LoadFromCacheOptions["onCorrupt"]>(
     record.onCorrupt,
     caller,
     "onCorrupt",
@@ -762,11 +784,11 @@ export async function loadCached(
     throw entry.state === "absent"
       ? new ArtifactError(
         "not in the cache, and no compiler was given: precompile it with `cli.ts precompile`, or use loadCached from mod.ts",
-        path,
+        { source: path },
       )
       : new ArtifactError(
         `the cache entry is unusable (${entry.error.reason}); the loader cannot compile a replacement: precompile again, or use loadCached from mod.ts`,
-        path,
+        { source: path },
         { cause: entry.error },
       );
   }

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { compile } from "./api.ts";
-import { type CacheOutcome, loadCached as loadFromCache, optionsRecord } from "./artifact/cache.ts";
-import type { ArtifactError } from "./errors.ts";
-import type { Module } from "./runtime/module.ts";
+import { compile } from "../api.ts";
+import { type CacheOutcome, loadThroughCache, optionsRecord } from "./cache.ts";
+import type { ArtifactError } from "../errors.ts";
+import type { Module } from "../runtime/module.ts";
 
 /**
  * Options of {@linkcode loadCached}.
@@ -56,10 +56,10 @@ export async function loadCached(
 ): Promise<{ module: Module; outcome: CacheOutcome; path: string }> {
   // Only the options this function has: a `compile` of the caller's is not used.
   const given = optionsRecord(options, "loadCached") as unknown as LoadCachedOptions;
-  return await loadFromCache(source, {
+  return await loadThroughCache(source, {
     cacheDir: given.cacheDir,
     onCorrupt: given.onCorrupt,
     maxArtifactBytes: given.maxArtifactBytes,
     compile: (input) => compile(input),
-  });
+  }, "loadCached");
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Writer } from "../binary/writer.ts";
+import { Writer } from "./writer.ts";
 import type { CustomSection, ModuleIR } from "../ir.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

@@ -22,7 +22,7 @@ import {
   readEntry,
   typeName,
 } from "./cache.ts";
-import { ARTIFACT_VERSION } from "./format.ts";
+import { ARTIFACT_VERSION } from "../artifact/format.ts";
 
 /** File name of the manifest in a cache directory. */
 export const MANIFEST_FILE = "manifest.json";
@@ -112,7 +112,7 @@ export async function loadFromManifest(
   if (typeof name !== "string") {
     throw new ArtifactError(
       `expected the name of a source, got ${typeName(name)}`,
-      manifestPath(dir),
+      { source: manifestPath(dir) },
     );
   }
   const given = optionsRecord(options, caller);
@@ -134,7 +134,7 @@ export async function loadFromManifest(
       `the manifest maps ${
         JSON.stringify(source)
       } to this artifact, which is missing: precompile again`,
-      entryPath(dir, key),
+      { source: entryPath(dir, key) },
     );
   }
   if (entry.state === "corrupt") throw entry.error;
@@ -150,13 +150,13 @@ export async function loadFromManifest(
  */
 export async function readManifest(dir: string, limit: number): Promise<Manifest> {
   const path = manifestPath(dir);
-  const fail = (reason: string) => new ArtifactError(reason, path);
+  const fail = (reason: string) => new ArtifactError(reason, { source: path });
   const text = await readText(path, limit);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ArtifactError(`the manifest is not JSON: ${(e as Error).message}`, path, {
+    throw new ArtifactError(`the manifest is not JSON: ${(e as Error).message}`, { source: path }, {
       cause: e,
     });
   }
@@ -198,14 +198,14 @@ function findSource(manifest: Manifest, name: string, path: string): string {
       `${JSON.stringify(name)} matches ${matches.length} sources in the manifest: ${
         listed(matches)
       }; give more of the path`,
-      path,
+      { source: path },
     );
   }
   throw new ArtifactError(
     sources.length === 0
       ? `no source ${JSON.stringify(name)}: the manifest is empty`
       : `no source ${JSON.stringify(name)} in the manifest; it has ${listed(sources)}`,
-    path,
+    { source: path },
   );
 }
 
@@ -221,13 +221,13 @@ async function readText(path: string, limit: number): Promise<string> {
   if (bytes === undefined) {
     throw new ArtifactError(
       "no manifest here: precompile into this directory first (`cli.ts precompile … --out DIR`)",
-      path,
+      { source: path },
     );
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (e) {
-    throw new ArtifactError("the manifest is not UTF-8 text", path, { cause: e });
+    throw new ArtifactError("the manifest is not UTF-8 text", { source: path }, { cause: e });
   }
 }
 

@@ -17,7 +17,7 @@
 import { ArtifactError } from "../errors.ts";
 import { MAX_MANIFEST_BYTES } from "../limits.ts";
 import { isModule, type Module } from "../runtime/module.ts";
-import { ARTIFACT_VERSION } from "./format.ts";
+import { ARTIFACT_VERSION } from "../artifact/format.ts";
 import {
   cacheKey,
   directoryOption,
@@ -204,13 +204,13 @@ async function precompileOne(
   let key = "";
   try {
     const raw = await readBounded(source, { what: "the source", limit });
-    if (raw === undefined) throw new ArtifactError("no such file or directory", source);
+    if (raw === undefined) throw new ArtifactError("no such file or directory", { source });
     let input: Uint8Array | string = raw;
     if (source.endsWith(".wat")) {
       try {
         input = new TextDecoder("utf-8", { fatal: true }).decode(raw);
       } catch {
-        throw new ArtifactError("the source is not UTF-8 text", source);
+        throw new ArtifactError("the source is not UTF-8 text", { source });
       }
     }
     key = await cacheKey(raw);
@@ -259,7 +259,7 @@ async function updateManifest(
     if (node.kind === "file" && node.size > limit) {
       throw new ArtifactError(
         `the manifest is ${node.size} bytes, more than the limit of ${limit}: raise maxManifestBytes`,
-        path,
+        { source: path },
       );
     }
     let entries: Record<string, ManifestEntry> = Object.create(null);
@@ -313,7 +313,7 @@ async function withLock(path: string, body: () => Promise<void>): Promise<void> 
   if (node.kind === "other") {
     throw new ArtifactError(
       `the manifest lock is not a file (it is ${node.what}); remove it`,
-      path,
+      { source: path },
     );
   }
   let file: Deno.FsFile;
@@ -337,7 +337,7 @@ async function withLock(path: string, body: () => Promise<void>): Promise<void> 
           `another process has held the manifest lock for ${
             LOCK_TIMEOUT_MS / 1000
           } s: is a precompile stuck?`,
-          path,
+          { source: path },
         );
       }
       await new Promise((resolve) => setTimeout(resolve, wait + Math.random() * wait));
