@@ -12,7 +12,7 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { compile, LinkToolError, parseWat } from "./mod.ts";
 import { fileErrorReason, InputError, loadModule, readInput, readText } from "./lib/cli/input.ts";
-import { directoryOf, fileReader } from "./lib/file_reader.ts";
+import { baseName, directoryOf, fileReader } from "./lib/file_reader.ts";
 import { LINK_ARGS, linkFiles, linkRequest } from "./lib/cli/link.ts";
 import { buildEsm } from "./lib/deploy/esm.ts";
 import { declarations, selfTypesComment } from "./lib/deploy/types.ts";
@@ -141,9 +141,9 @@ two files).`,
         if (out !== STDOUT) console.log(`wrote ${out} (${artifact.length} bytes)`);
         return 0;
       }
-      const source = basename(file);
+      const source = baseName(file);
       const typesPath = out.replace(/(\.m?js)?$/, ".d.ts");
-      const code = selfTypesComment(`./${basename(typesPath)}`) + "\n" +
+      const code = selfTypesComment(`./${baseName(typesPath)}`) + "\n" +
         await buildEsm(artifact, { source });
       const types = declarations(module, { form: "esm", name: source });
       const encoder = new TextEncoder();
@@ -169,7 +169,7 @@ instantiate's imports. --esm prints the .d.ts of \`compile --esm\`'s module.`,
       const [file] = args.operands;
       const module = await loadModule(file);
       console.log(
-        declarations(module, { form: args.flag("--esm") ? "esm" : "module", name: basename(file) }),
+        declarations(module, { form: args.flag("--esm") ? "esm" : "module", name: baseName(file) }),
       );
       return 0;
     },
@@ -344,11 +344,6 @@ async function checkDirectory(dir: string): Promise<void> {
   if (info !== undefined && !info.isDirectory) {
     throw new OutputError(`cannot write ${dir}: not a directory`);
   }
-}
-
-/** The last component of a path. */
-function basename(path: string): string {
-  return path.split(/[\\/]/).pop()!;
 }
 
 /** A progress line that redraws itself on a terminal and prints plain lines otherwise. */

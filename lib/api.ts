@@ -6,7 +6,9 @@
 
 import { compileBinary } from "./compile/mod.ts";
 import { detectContent, unknownContentMessage } from "./content.ts";
+import { typeName } from "./errors.ts";
 import { CompileError, WatError } from "./errors.ts";
+import { unreachable } from "./ir.ts";
 import { compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/module.ts";
 
 /**
@@ -45,7 +47,7 @@ export async function parseWat(text: string, options?: ParseWatOptions): Promise
   );
   if (typeof text !== "string") {
     throw new WatError(
-      `parseWat expects a text string, got ${describe(text)}`,
+      `parseWat expects a text string, got ${typeName(text)}`,
       { file: checked.filename ?? "input.wat", line: 1, column: 1 },
     );
   }
@@ -87,7 +89,7 @@ function sourceOf(source: unknown, caller: string): Source {
     : undefined;
   if (buffer === undefined) {
     throw new CompileError(
-      `${caller} expects a Uint8Array, an ArrayBuffer or a text string, got ${describe(source)}`,
+      `${caller} expects a Uint8Array, an ArrayBuffer or a text string, got ${typeName(source)}`,
     );
   }
   // A view of a detached buffer cannot even be measured.
@@ -111,19 +113,9 @@ function sourceOf(source: unknown, caller: string): Source {
       );
     case "unknown":
       throw new CompileError(unknownContentMessage(content.reason));
-    default: {
-      const _: never = content;
-      throw _;
-    }
+    default:
+      return unreachable(content, "content");
   }
-}
-
-/** A value's kind for messages: `null`, `an array`, `a number`. */
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  const type = typeof value;
-  return type === "object" ? "an object" : `a${/^[aeiou]/.test(type) ? "n" : ""} ${type}`;
 }
 
 /** The checked options of `parseWat` and `compile`. */
@@ -136,14 +128,14 @@ interface TextOptions {
 function checkOptions(options: unknown, fail: (message: string) => Error): TextOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw fail(`options must be an object, got ${describe(options)}`);
+    throw fail(`options must be an object, got ${typeName(options)}`);
   }
   const { filename, readFile } = options as Record<string, unknown>;
   if (filename !== undefined && typeof filename !== "string") {
-    throw fail(`options.filename must be a string, got ${describe(filename)}`);
+    throw fail(`options.filename must be a string, got ${typeName(filename)}`);
   }
   if (readFile !== undefined && typeof readFile !== "function") {
-    throw fail(`options.readFile must be a function, got ${describe(readFile)}`);
+    throw fail(`options.readFile must be a function, got ${typeName(readFile)}`);
   }
   return {
     filename: filename as string | undefined,

@@ -10,10 +10,14 @@
  *   parsed.)
  * - Anything else is none of these, with the reason.
  *
+ * And for what is no input at all, {@linkcode typeName} says what it is, in
+ * the words every entry point's messages use (`got an array`).
+ *
  * @module
  */
 
 import { looksLikeArtifact } from "./artifact/format.ts";
+import { startsWith, textFileUtf8, WASM_MAGIC } from "./encoding.ts";
 
 /** What some bytes hold; text comes decoded, and the unknown with why. */
 export type Content =
@@ -21,11 +25,6 @@ export type Content =
   | { readonly kind: "artifact" }
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "unknown"; readonly reason: string };
-
-const WASM_MAGIC: readonly number[] = [0x00, 0x61, 0x73, 0x6d];
-
-// A BOM is dropped, as editors write one.
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Classifies `bytes`.
@@ -43,7 +42,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * ```
  */
 export function detectContent(bytes: Uint8Array): Content {
-  if (bytes.length >= 4 && WASM_MAGIC.every((b, i) => bytes[i] === b)) return { kind: "binary" };
+  if (startsWith(bytes, WASM_MAGIC)) return { kind: "binary" };
   if (bytes.length >= 4 && looksLikeArtifact(bytes)) return { kind: "artifact" };
   if (bytes.length === 0) return { kind: "unknown", reason: "it is empty" };
   const nul = bytes.indexOf(0);
@@ -72,7 +71,7 @@ export function detectContent(bytes: Uint8Array): Content {
  */
 export function decodeUtf8(bytes: Uint8Array): { text: string } | { invalidAt: number } {
   try {
-    return { text: utf8.decode(bytes) };
+    return { text: textFileUtf8.decode(bytes) };
   } catch {
     return { invalidAt: invalidUtf8At(bytes) };
   }

@@ -8,6 +8,27 @@
  * @module
  */
 
+/**
+ * What a value is, for messages: `null`, `an array`, `an object`, `a
+ * number`, `an undefined`, ….
+ *
+ * @param value Anything a caller passed.
+ * @returns Its kind in words, with its article.
+ *
+ * @example
+ * ```ts
+ * import { typeName } from "./errors.ts";
+ * typeName([1, 2]); // "an array"
+ * typeName(42); // "a number"
+ * ```
+ */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  return type === "object" ? "an object" : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
 /** Where in a binary an error was found. */
 export interface BinaryLocation {
   /** Byte offset in the outermost binary. */

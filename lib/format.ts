@@ -7,10 +7,12 @@
  * @module
  */
 
-import { kindName, type Limits, type ValType, VALTYPE_NAMES } from "./ir.ts";
+import { Kind, kindName, type Limits, unreachable, type ValType, VALTYPE_NAMES } from "./ir.ts";
 import type { EntityType, NamedType, TypeTables } from "./types.ts";
 
 const MAX_LENGTH = 240;
+/** Module and instance types nested deeper than this print as `(module …)` and `(instance …)`. */
+const MAX_SHOWN_DEPTH = 3;
 /** Value types printed of a longer list: more could not be shown within `MAX_LENGTH`. */
 const MAX_LIST = 60;
 
@@ -21,8 +23,8 @@ export function formatValType(type: ValType): string {
 
 export { kindName };
 
-function formatLimits(l: Limits): string {
-  return l.max === undefined ? `${l.min}` : `${l.min} ${l.max}`;
+function formatLimits(limits: Limits): string {
+  return limits.max === undefined ? `${limits.min}` : `${limits.min} ${limits.max}`;
 }
 
 function list(word: string, types: readonly ValType[]): string {
@@ -65,34 +67,36 @@ function formatNamed(
 
 function entity(tables: TypeTables, type: EntityType, depth: number): string {
   switch (type.kind) {
-    case 0: {
-      const f = tables.funcs[type.type];
-      return formatFuncType(f.params, f.results);
+    case Kind.Func: {
+      const func = tables.funcs[type.type];
+      return formatFuncType(func.params, func.results);
     }
-    case 1:
+    case Kind.Table:
       return `(table ${formatLimits(type.type.limits)} ${formatValType(type.type.elem)})`;
-    case 2: {
-      const m = type.type;
-      return `(memory${m.memory64 ? " i64" : ""} ${formatLimits(m.limits)}${
-        m.shared ? " shared" : ""
+    case Kind.Memory: {
+      const memory = type.type;
+      return `(memory${memory.memory64 ? " i64" : ""} ${formatLimits(memory.limits)}${
+        memory.shared ? " shared" : ""
       })`;
     }
-    case 3: {
-      const g = formatValType(type.type.type);
-      return `(global ${type.type.mutable ? `(mut ${g})` : g})`;
+    case Kind.Global: {
+      const valType = formatValType(type.type.type);
+      return `(global ${type.type.mutable ? `(mut ${valType})` : valType})`;
     }
-    case 5: {
-      if (depth > 3) return "(module …)";
-      const m = tables.modules[type.type];
-      return `(module${formatNamed(tables, "import", m.imports, depth)}${
-        formatNamed(tables, "export", m.exports, depth)
+    case Kind.Module: {
+      if (depth > MAX_SHOWN_DEPTH) return "(module …)";
+      const module = tables.modules[type.type];
+      return `(module${formatNamed(tables, "import", module.imports, depth)}${
+        formatNamed(tables, "export", module.exports, depth)
       })`;
     }
-    case 6: {
-      if (depth > 3) return "(instance …)";
-      const i = tables.instances[type.type];
-      return `(instance${formatNamed(tables, "export", i.exports, depth)})`;
+    case Kind.Instance: {
+      if (depth > MAX_SHOWN_DEPTH) return "(instance …)";
+      const instance = tables.instances[type.type];
+      return `(instance${formatNamed(tables, "export", instance.exports, depth)})`;
     }
+    default:
+      return unreachable(type, "entity type");
   }
 }
 

@@ -42,6 +42,12 @@ export type CoreKind =
   | typeof Kind.Memory
   | typeof Kind.Global;
 
+/** The kinds of a core module's index spaces, in binary order. */
+export const CORE_KINDS: readonly CoreKind[] = [Kind.Func, Kind.Table, Kind.Memory, Kind.Global];
+
+/** The entity kinds, in binary order. */
+export const ENTITY_KINDS: readonly EntityKind[] = [...CORE_KINDS, Kind.Module, Kind.Instance];
+
 /** Whether `kind` is one a core module imports and exports. */
 export function isCoreKind(kind: EntityKind): kind is CoreKind {
   return kind <= Kind.Global;
@@ -132,6 +138,9 @@ export const SectionId = {
   Instance: 15,
   Alias: 16,
 } as const;
+
+/** One of the {@linkcode SectionId} values. */
+export type SectionId = typeof SectionId[keyof typeof SectionId];
 
 /** Table or memory limits. `max` is absent when the limits have no maximum. */
 export interface Limits {
@@ -278,80 +287,84 @@ interface Located {
 
 /** A custom section: its name and the bytes after the name. */
 export interface CustomSection extends Located {
-  id: 0;
+  id: typeof SectionId.Custom;
   name: string;
   data: Uint8Array;
 }
 
 /** A type section. */
 export interface TypeSection extends Located {
-  id: 1;
+  id: typeof SectionId.Type;
   types: TypeDef[];
 }
 
 /** An import section. */
 export interface ImportSection extends Located {
-  id: 2;
+  id: typeof SectionId.Import;
   imports: Import[];
 }
 
 /** A function section: the type index of each locally defined function. */
 export interface FunctionSection extends Located {
-  id: 3;
+  id: typeof SectionId.Function;
   funcs: number[];
 }
 
 /** A table section. */
 export interface TableSection extends Located {
-  id: 4;
+  id: typeof SectionId.Table;
   tables: TableType[];
 }
 
 /** A memory section. */
 export interface MemorySection extends Located {
-  id: 5;
+  id: typeof SectionId.Memory;
   memories: MemoryType[];
 }
 
 /** A global section. */
 export interface GlobalSection extends Located {
-  id: 6;
+  id: typeof SectionId.Global;
   globals: GlobalDef[];
 }
 
 /** An export section. */
 export interface ExportSection extends Located {
-  id: 7;
+  id: typeof SectionId.Export;
   exports: Export[];
 }
 
 /** A start section. */
 export interface StartSection extends Located {
-  id: 8;
+  id: typeof SectionId.Start;
   func: number;
 }
 
 /** Element, code, data and data-count sections, kept as their raw payload. */
 export interface RawSection extends Located {
-  id: 9 | 10 | 11 | 12;
+  id:
+    | typeof SectionId.Element
+    | typeof SectionId.Code
+    | typeof SectionId.Data
+    | typeof SectionId.DataCount;
   data: Uint8Array;
 }
 
 /** A module section: nested modules, each complete with its own header. */
 export interface ModuleSection extends Located {
-  id: 14;
+  id: typeof SectionId.Module;
   modules: ModuleIR[];
 }
 
 /** An instance section. */
 export interface InstanceSection extends Located {
-  id: 15;
+  id: typeof SectionId.Instance;
   instances: InstanceDef[];
 }
 
 /** An alias section. */
 export interface AliasSection extends Located {
-  id: 16;
+  id: typeof SectionId.Alias;
   aliases: Alias[];
 }
 

@@ -13,10 +13,19 @@
  * @module
  */
 
-import type { Limits } from "./ir.ts";
+import { Kind, type Limits, unreachable } from "./ir.ts";
 import { formatEntityType, kindName } from "./format.ts";
 import { MAX_SUBTYPE_WORK, MAX_TYPE_DEPTH } from "./limits.ts";
-import type { EntityType, NamedType, TypeTables } from "./types.ts";
+import {
+  type CoreEntityType,
+  type EntityType,
+  isCoreEntityType,
+  type NamedType,
+  type TypeTables,
+} from "./types.ts";
+
+/** The kinds whose types have named members, compared member by member: module and instance. */
+type CompositeKind = typeof Kind.Module | typeof Kind.Instance;
 
 /**
  * Pairs (got, expected) of module types and of instance types proven to be
@@ -24,18 +33,20 @@ import type { EntityType, NamedType, TypeTables } from "./types.ts";
  * as a number, and only a second makes a set.
  */
 class ProvenPairs {
-  readonly #pairs = [
-    new Map<number, number | Set<number>>(),
-    new Map<number, number | Set<number>>(),
-  ];
+  readonly #modules = new Map<number, number | Set<number>>();
+  readonly #instances = new Map<number, number | Set<number>>();
 
-  has(kind: 5 | 6, got: number, expected: number): boolean {
-    const found = this.#pairs[kind - 5].get(got);
+  #pairs(kind: CompositeKind): Map<number, number | Set<number>> {
+    return kind === Kind.Module ? this.#modules : this.#instances;
+  }
+
+  has(kind: CompositeKind, got: number, expected: number): boolean {
+    const found = this.#pairs(kind).get(got);
     return found === expected || (typeof found === "object" && found.has(expected));
   }
 
-  add(kind: 5 | 6, got: number, expected: number): void {
-    const map = this.#pairs[kind - 5];
+  add(kind: CompositeKind, got: number, expected: number): void {
+    const map = this.#pairs(kind);
     const found = map.get(got);
     if (found === undefined) map.set(got, expected);
     else if (typeof found === "number") map.set(got, new Set([found, expected]));
@@ -107,7 +118,7 @@ export class SubtypeBudget {
  * `expected`.
  */
 interface Frame {
-  readonly kind: 5 | 6;
+  readonly kind: CompositeKind;
   readonly gotTables: TypeTables;
   readonly got: number;
   readonly expectedTables: TypeTables;
@@ -128,11 +139,12 @@ interface Frame {
  *
  * @example
  * ```ts
+ * import { Kind, ValType } from "./ir.ts";
  * import { TypeTables } from "./types.ts";
  * import { subtypeMismatch } from "./subtype.ts";
  * const t = new TypeTables();
- * const f = { kind: 0, type: t.func([0x7f], []) } as const;
- * const g = { kind: 0, type: t.func([], []) } as const;
+ * const f = { kind: Kind.Func, type: t.func([ValType.I32], []) } as const;
+ * const g = { kind: Kind.Func, type: t.func([], []) } as const;
  * subtypeMismatch(t, g, t, f); // "expected (func (param i32)), got (func)"
  * ```
  */
@@ -147,31 +159,35 @@ export function subtypeMismatch(
   // The proven pairs of the two directions a check can take.
   const forward = provenPairs(gotTables, expectedTables);
   const backward = gotTables === expectedTables ? forward : provenPairs(expectedTables, gotTables);
-  const proven = (gt: TypeTables) => gt === gotTables ? forward : backward;
+  const proven = (tables: TypeTables) => tables === gotTables ? forward : backward;
   // Compares one pair: null when it holds or a frame was pushed to check
   // it, else the reason it does not hold.
   const compare = (
-    gt: TypeTables,
-    g: EntityType,
-    et: TypeTables,
-    e: EntityType,
+    gotIn: TypeTables,
+    gotType: EntityType,
+    expectedIn: TypeTables,
+    expectedType: EntityType,
     label: string,
   ): string | null => {
-    if (g.kind !== e.kind) return `expected ${kindName(e.kind)}, got ${kindName(g.kind)}`;
-    if (g.kind !== 5 && g.kind !== 6) return leafMismatch(gt, g, et, e);
-    const expectedIndex = e.type as number;
+    if (gotType.kind !== expectedType.kind) {
+      return `expected ${kindName(expectedType.kind)}, got ${kindName(gotType.kind)}`;
+    }
+    if (isCoreEntityType(gotType)) {
+      return leafMismatch(gotIn, gotType, expectedIn, expectedType as CoreEntityType);
+    }
+    const expectedIndex = expectedType.type as number;
     // Interned types: the same index in the same tables is the same type.
-    if (gt === et && g.type === expectedIndex) return null;
-    if (proven(gt).has(g.kind, g.type, expectedIndex)) return null;
+    if (gotIn === expectedIn && gotType.type === expectedIndex) return null;
+    if (proven(gotIn).has(gotType.kind, gotType.type, expectedIndex)) return null;
     if (stack.length >= MAX_TYPE_DEPTH) {
       return `the types nest more than ${MAX_TYPE_DEPTH} deep`;
     }
     if (budget !== undefined && !budget.spend(PAIR_COST)) return budget.reason();
     stack.push({
-      kind: g.kind,
-      gotTables: gt,
-      got: g.type,
-      expectedTables: et,
+      kind: gotType.kind,
+      gotTables: gotIn,
+      got: gotType.type,
+      expectedTables: expectedIn,
       expected: expectedIndex,
       label,
       step: 0,
@@ -198,11 +214,12 @@ export function subtypeMismatch(
   return pathOf(stack) + why;
 }
 
+/** Compares one pair of entity types, each in its tables, reached through `label`. */
 type Compare = (
-  gt: TypeTables,
-  g: EntityType,
-  et: TypeTables,
-  e: EntityType,
+  gotIn: TypeTables,
+  gotType: EntityType,
+  expectedIn: TypeTables,
+  expectedType: EntityType,
   label: string,
 ) => string | null;
 
@@ -212,12 +229,12 @@ type Compare = (
  */
 function nextStep(frame: Frame, compare: Compare): string | null | undefined {
   const { gotTables, expectedTables } = frame;
-  if (frame.kind === 5) {
-    const g = gotTables.modules[frame.got];
-    if (frame.step < g.imports.length) {
+  if (frame.kind === Kind.Module) {
+    const gotModule = gotTables.modules[frame.got];
+    if (frame.step < gotModule.imports.length) {
       // Imports are contravariant: the provided module may import less, and
       // what it imports must accept what the expected module type promises.
-      const imp = g.imports[frame.step++];
+      const imp = gotModule.imports[frame.step++];
       const offered = expectedTables.moduleImport(frame.expected, imp.name);
       const label = `import ${JSON.stringify(imp.name)}`;
       if (offered === undefined) {
@@ -228,7 +245,7 @@ function nextStep(frame: Frame, compare: Compare): string | null | undefined {
       return labelled(label, compare(expectedTables, offered, gotTables, imp.type, label));
     }
     const wanted = expectedTables.modules[frame.expected].exports;
-    const i = frame.step++ - g.imports.length;
+    const i = frame.step++ - gotModule.imports.length;
     if (i >= wanted.length) return undefined;
     return exportStep(frame, wanted[i], gotTables.moduleExport(frame.got, wanted[i].name), compare);
   }
@@ -273,37 +290,38 @@ function pathOf(stack: readonly Frame[]): string {
 /** Subtyping of funcs, tables, memories and globals: `got` and `expected` have the same kind. */
 function leafMismatch(
   gotTables: TypeTables,
-  got: EntityType,
+  got: CoreEntityType,
   expectedTables: TypeTables,
-  expected: EntityType,
+  expected: CoreEntityType,
 ): string | null {
   let fits: boolean;
   switch (got.kind) {
-    case 0: {
-      const g = gotTables.funcs[got.type];
-      const e = expectedTables.funcs[expected.type as number];
-      fits = sameList(g.params, e.params) && sameList(g.results, e.results);
+    case Kind.Func: {
+      const gotFunc = gotTables.funcs[got.type];
+      const expectedFunc = expectedTables.funcs[expected.type as number];
+      fits = sameList(gotFunc.params, expectedFunc.params) &&
+        sameList(gotFunc.results, expectedFunc.results);
       break;
     }
-    case 1: {
+    case Kind.Table: {
       const e = expected as typeof got;
       fits = got.type.elem === e.type.elem && limitsFit(got.type.limits, e.type.limits);
       break;
     }
-    case 2: {
+    case Kind.Memory: {
       const e = expected as typeof got;
       fits = got.type.shared === e.type.shared &&
         got.type.memory64 === e.type.memory64 &&
         limitsFit(got.type.limits, e.type.limits);
       break;
     }
-    case 3: {
+    case Kind.Global: {
       const e = expected as typeof got;
       fits = got.type.type === e.type.type && got.type.mutable === e.type.mutable;
       break;
     }
     default:
-      throw new Error("unreachable: module and instance types are compared by frames");
+      return unreachable(got, "core entity type");
   }
   if (fits) return null;
   return `expected ${formatEntityType(expectedTables, expected)}, got ${

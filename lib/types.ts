@@ -6,7 +6,16 @@
  * @module
  */
 
-import type { GlobalType, MemoryType, TableType, ValType } from "./ir.ts";
+import {
+  type CoreKind,
+  type GlobalType,
+  isCoreKind,
+  Kind,
+  type MemoryType,
+  type TableType,
+  unreachable,
+  type ValType,
+} from "./ir.ts";
 import { MAX_TYPE_DEPTH, MAX_TYPE_SIZE } from "./limits.ts";
 
 /** A function type. */
@@ -21,12 +30,31 @@ export interface FuncType {
  * belongs to; table, memory and global types are inline.
  */
 export type EntityType =
-  | { readonly kind: 0; readonly type: number }
-  | { readonly kind: 1; readonly type: TableType }
-  | { readonly kind: 2; readonly type: MemoryType }
-  | { readonly kind: 3; readonly type: GlobalType }
-  | { readonly kind: 5; readonly type: number }
-  | { readonly kind: 6; readonly type: number };
+  | { readonly kind: typeof Kind.Func; readonly type: number }
+  | { readonly kind: typeof Kind.Table; readonly type: TableType }
+  | { readonly kind: typeof Kind.Memory; readonly type: MemoryType }
+  | { readonly kind: typeof Kind.Global; readonly type: GlobalType }
+  | { readonly kind: typeof Kind.Module; readonly type: number }
+  | { readonly kind: typeof Kind.Instance; readonly type: number };
+
+/** The type of a func, table, memory or global: what a core module imports and exports. */
+export type CoreEntityType = Extract<EntityType, { readonly kind: CoreKind }>;
+
+/**
+ * Whether `type` is a func, table, memory or global type, rather than a
+ * module or instance type.
+ *
+ * @example
+ * ```ts
+ * import { isCoreEntityType } from "./types.ts";
+ * import { Kind } from "./ir.ts";
+ * isCoreEntityType({ kind: Kind.Func, type: 0 }); // true
+ * isCoreEntityType({ kind: Kind.Instance, type: 0 }); // false
+ * ```
+ */
+export function isCoreEntityType(type: EntityType): type is CoreEntityType {
+  return isCoreKind(type.kind);
+}
 
 /** A named entity type: an import of a module type or an export of a module or instance type. */
 export interface NamedType {
@@ -195,8 +223,8 @@ export class TypeTables {
 
   /** Effective size of an entity type. */
   sizeOf(type: EntityType): number {
-    if (type.kind === 5) return this.moduleSizes[type.type];
-    if (type.kind === 6) return this.instanceSizes[type.type];
+    if (type.kind === Kind.Module) return this.moduleSizes[type.type];
+    if (type.kind === Kind.Instance) return this.instanceSizes[type.type];
     return 1;
   }
 
@@ -233,7 +261,7 @@ export class TypeTables {
         : `export ${JSON.stringify(exports[i - imports.length].name)}`;
     for (let i = 0; i < count; i++) {
       const t = i < imports.length ? imports[i].type : exports[i - imports.length].type;
-      if (t.kind !== 5 && t.kind !== 6) continue;
+      if (isCoreEntityType(t)) continue;
       referenced += this.sizeOf(t) - 1;
       if (referenced > MAX_TYPE_SIZE) {
         throw new TypeSizeError(
@@ -243,7 +271,9 @@ export class TypeTables {
           i,
         );
       }
-      const depth = t.kind === 5 ? this.#moduleDepths[t.type] : this.#instanceDepths[t.type];
+      const depth = t.kind === Kind.Module
+        ? this.#moduleDepths[t.type]
+        : this.#instanceDepths[t.type];
       if (depth > deepest) deepest = depth;
       if (deepest >= MAX_TYPE_DEPTH) {
         throw new TypeSizeError(
@@ -283,20 +313,25 @@ function lookup(
   return map.get(name);
 }
 
+/** A key equal for equal entity types, to intern the types that hold them. */
 function entityKey(t: EntityType): string {
   switch (t.kind) {
-    case 1: {
-      const l = t.type.limits;
-      return `t${t.type.elem}:${l.min}:${l.max ?? ""}`;
+    case Kind.Func:
+    case Kind.Module:
+    case Kind.Instance:
+      return `${t.kind}:${t.type}`;
+    case Kind.Table: {
+      const limits = t.type.limits;
+      return `t${t.type.elem}:${limits.min}:${limits.max ?? ""}`;
     }
-    case 2: {
+    case Kind.Memory: {
       const m = t.type;
       return `m${m.limits.min}:${m.limits.max ?? ""}:${m.shared ? 1 : 0}${m.memory64 ? 1 : 0}`;
     }
-    case 3:
+    case Kind.Global:
       return `g${t.type.type}:${t.type.mutable ? 1 : 0}`;
     default:
-      return `${t.kind}:${t.type}`;
+      return unreachable(t, "entity type");
   }
 }
 

@@ -187,6 +187,14 @@ Deno.test("crafted artifacts with valid checksums are still rejected", () => {
     ],
     [crafted({ initializers: [{ op: "upvar", index: 0 }] }), "upvar index out of range"],
     [
+      crafted({ imports: [{ module: "m", field: "f", type: { kind: 0, type: 999 } }] }),
+      "type reference 999 out of range",
+    ],
+    [
+      crafted({ imports: [{ module: "m", field: null, type: { kind: 6, type: 7 } }] }),
+      "type reference 7 out of range",
+    ],
+    [
       crafted({ initializers: [{ op: "import", name: "x", kind: 6 }] }),
       'import "x" does not match the module type',
     ],

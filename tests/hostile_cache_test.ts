@@ -15,7 +15,7 @@ import { assert, assertEquals } from "@std/assert";
 import { ArtifactError, cacheKey, compile, instantiateSync, loadCached, Module } from "../mod.ts";
 import { loadFromCache, loadFromManifest } from "../lib/loader.ts";
 import { precompile, type PrecompileEntry } from "../lib/deploy/precompile.ts";
-import { writeFileAtomic, writeOutput } from "../lib/deploy/cache.ts";
+import { writeFileAtomic, writeOutput } from "../lib/deploy/files.ts";
 import { code, ex, exports, func, funcs, I32, i32c, mod, types } from "./helpers/build.ts";
 import { encode } from "../lib/binary/encode.ts";
 

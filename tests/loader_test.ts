@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { compile, compileSync } from "../mod.ts";
 import { bin, code, ex, exports, func, funcs, I32, i32c, types } from "./helpers/build.ts";
+import { serve } from "./helpers/deploy.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -78,22 +79,6 @@ Deno.test("importing lib/loader.ts or lib/wasi.ts does no work", async () => {
   }
 });
 
-/** Serves the repository's files read-only on 127.0.0.1. */
-function serveRepository(): { url: string; close: () => Promise<void> } {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const path = decodeURIComponent(new URL(req.url).pathname);
-    if (path.includes("..")) return new Response("no", { status: 403 });
-    try {
-      const body = await Deno.readFile(new URL("." + path, root));
-      return new Response(body, { headers: { "content-type": "application/typescript" } });
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
-  const { port } = server.addr as Deno.NetAddr;
-  return { url: `http://127.0.0.1:${port}`, close: () => server.shutdown() };
-}
-
 /**
  * Writes `artifact` as `app.mlk` into a temp dir, and runs the script
  * `source(url, dir)` there with the repository served on 127.0.0.1 at
@@ -104,7 +89,7 @@ async function runServed(
   source: (url: string, dir: string) => string,
 ): Promise<Deno.CommandOutput> {
   const dir = await Deno.makeTempDir();
-  const served = serveRepository();
+  const served = serve(root);
   try {
     await Deno.writeFile(`${dir}/app.mlk`, artifact);
     await Deno.writeTextFile(`${dir}/main.ts`, source(served.url, dir));

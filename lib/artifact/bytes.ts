@@ -7,10 +7,10 @@
  * @module
  */
 
+import { strictUtf8 } from "../encoding.ts";
 import { ArtifactError } from "../errors.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** A growable byte buffer. */
 export class ArtifactWriter {
@@ -24,11 +24,6 @@ export class ArtifactWriter {
     const grown = new Uint8Array(size);
     grown.set(this.#bytes.subarray(0, this.#length));
     this.#bytes = grown;
-  }
-
-  /** Bytes written so far. */
-  get length(): number {
-    return this.#length;
   }
 
   /** One byte. */
@@ -46,14 +41,6 @@ export class ArtifactWriter {
       if (value > 0) byte |= 0x80;
       this.#bytes[this.#length++] = byte;
     } while (value > 0);
-  }
-
-  /** A fixed 32-bit little-endian number. */
-  u32le(value: number): void {
-    this.#reserve(4);
-    for (let i = 0; i < 4; i++) {
-      this.#bytes[this.#length++] = (value >>> (8 * i)) & 0xff;
-    }
   }
 
   /** Raw bytes, no length. */
@@ -104,11 +91,6 @@ export class ArtifactReader {
     this.#pos = start;
     this.#end = end;
     this.#source = source;
-  }
-
-  /** Current position. */
-  get position(): number {
-    return this.#pos;
   }
 
   /** Whether everything was read. */
@@ -184,7 +166,7 @@ export class ArtifactReader {
 
   #utf8(view: Uint8Array): string {
     try {
-      return decoder.decode(view);
+      return strictUtf8.decode(view);
     } catch {
       return this.fail("malformed UTF-8 string");
     }

@@ -6,13 +6,14 @@
  */
 
 import type { CompiledBlob } from "../compiled.ts";
+import { startsWith } from "../encoding.ts";
 
 /** First four bytes of every artifact: `\0mlk`. */
 export const ARTIFACT_MAGIC: readonly number[] = [0x00, 0x6d, 0x6c, 0x6b];
 
 /** Whether `bytes` start like an artifact. */
 export function looksLikeArtifact(bytes: Uint8Array): boolean {
-  return ARTIFACT_MAGIC.every((b, i) => bytes[i] === b);
+  return startsWith(bytes, ARTIFACT_MAGIC);
 }
 
 /** The format version this code writes and reads. */
@@ -30,15 +31,17 @@ export const Flags = {
   MultiValue: 16,
 } as const;
 
-/** Every flag this version knows. */
-export const KNOWN_FLAGS = 31;
+/** Every flag this version knows: any other bit set in a header is refused. */
+export const KNOWN_FLAGS: number = Object.values(Flags).reduce((all, flag) => all | flag, 0);
 
 /**
  * A module value and what it closed over, flattened: `nodes` lists module
  * values, each one a module of a blob plus its upvars (earlier nodes).
  */
 export interface ModuleGraph {
+  /** The compiled blobs, each once however many nodes share it. */
   readonly blobs: readonly CompiledBlob[];
+  /** The module values, each after the nodes it captured. */
   readonly nodes: readonly {
     readonly blob: number;
     readonly module: number;

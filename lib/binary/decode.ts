@@ -5,33 +5,66 @@
  * every index are left to the validator. Element, code, data and data-count
  * sections are kept as views into the input, never copied.
  *
+ * Each section has one reader below, `read…Section`, and
+ * {@linkcode readSection} picks it by id; the readers of the entries they
+ * hold (types, imports, limits, …) follow them.
+ *
  * @module
  */
 
 import type { CompileError } from "../errors.ts";
+import { startsWith, WASM_HEADER, WASM_MAGIC } from "../encoding.ts";
 import {
   type Alias,
+  type AliasSection,
+  type CustomSection,
   type EntityKind,
   type Export,
+  type ExportSection,
   type ExportTypeDecl,
+  type FunctionSection,
   type GlobalDef,
+  type GlobalSection,
   type GlobalType,
   type Import,
   type ImportDesc,
+  type ImportSection,
   type InstanceArg,
   type InstanceDef,
+  type InstanceSection,
+  isRefType,
+  isValType,
   Kind,
+  type MemorySection,
   type MemoryType,
   type ModuleIR,
+  type ModuleSection,
+  type RawSection,
   type Section,
+  SectionId,
+  type StartSection,
+  type TableSection,
   type TableType,
   type TypeDef,
+  type TypeSection,
+  unreachable,
   type ValType,
 } from "../ir.ts";
 import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
+import {
+  AliasForm,
+  INSTANTIATE,
+  LimitsFlag,
+  Mutability,
+  SINGLE_LEVEL_IMPORT,
+  TypeForm,
+} from "./codes.ts";
 import { Reader } from "./reader.ts";
 
 const TAGS = "tags (exception handling) are not supported";
+
+/** The four bytes after the magic: version 1. */
+const WASM_VERSION: readonly number[] = WASM_HEADER.slice(WASM_MAGIC.length);
 
 /**
  * Decodes `bytes` into a {@linkcode ModuleIR}, nested modules included.
@@ -56,6 +89,16 @@ interface Budget {
   modules: number;
 }
 
+/** The module being decoded, as its section readers see it. */
+interface ModuleInProgress {
+  /** How many modules enclose it. */
+  readonly depth: number;
+  /** What the whole binary has used so far of the limits that span modules. */
+  readonly budget: Budget;
+  /** The size of its module index space so far, so that nested modules can be named in errors. */
+  modules: number;
+}
+
 /**
  * An array for `n` entries. Small ones get their exact size up front (pushing
  * onto `[]` reserves room for 17); big ones grow by appending, because V8
@@ -65,6 +108,14 @@ function alloc<T>(n: number): T[] {
   return n <= 1024 ? new Array<T>(n) : [];
 }
 
+/** A vector: its count, then that many entries, each read by `entry`. */
+function vector<T>(r: Reader, entry: (r: Reader) => T): T[] {
+  const n = r.count();
+  const items = alloc<T>(n);
+  for (let i = 0; i < n; i++) items[i] = entry(r);
+  return items;
+}
+
 function hex(byte: number): string {
   return "0x" + byte.toString(16).padStart(2, "0");
 }
@@ -72,26 +123,25 @@ function hex(byte: number): string {
 /** Decodes the module that fills all of `r`, nested `depth` modules deep. */
 function decodeModule(r: Reader, depth: number, budget: Budget): ModuleIR {
   const moduleOffset = r.offset();
-  const magic = r.view(4);
-  if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d) {
+  if (!startsWith(r.view(WASM_MAGIC.length), WASM_MAGIC)) {
     throw r.error("magic header not detected", 0);
   }
-  const version = r.view(4);
-  if (version[0] !== 1 || version[1] !== 0 || version[2] !== 0 || version[3] !== 0) {
-    throw r.error("unknown binary version", 4);
+  if (!startsWith(r.view(WASM_VERSION.length), WASM_VERSION)) {
+    throw r.error("unknown binary version", WASM_MAGIC.length);
   }
-  // Counts the module index space, so nested modules can be named in errors.
-  const state = { modules: 0 };
+  const module: ModuleInProgress = { depth, budget, modules: 0 };
   const sections: Section[] = [];
   while (r.pos < r.end) {
     const start = r.pos;
     const id = r.u8();
-    if (id > 16) throw r.error(`malformed section id ${id}`, start);
-    if (id === 13) throw r.error(`malformed section id 13: ${TAGS}`, start);
+    // The alias section has the highest id.
+    if (id > SectionId.Alias) throw r.error(`malformed section id ${id}`, start);
+    if (id === SectionId.Tag) throw r.error(`malformed section id ${id}: ${TAGS}`, start);
     const size = r.length();
     const payloadEnd = r.pos + size;
     r.inSection = true;
-    const section = decodeSection(r, id, payloadEnd, depth, state, budget);
+    // Every id up to the alias section's but the tag section's has a section.
+    const section = readSection(r, id as Section["id"], payloadEnd, module);
     r.inSection = false;
     // Structured sections are read like the reference interpreter does, not
     // clipped at their end, so a wrong size shows up here.
@@ -102,131 +152,146 @@ function decodeModule(r: Reader, depth: number, budget: Budget): ModuleIR {
   return { sections, offset: moduleOffset };
 }
 
-function decodeSection(
+/** Reads the payload of a section `id` of `module` that ends at `end`, with that section's reader. */
+function readSection(
   r: Reader,
-  id: number,
-  payloadEnd: number,
-  depth: number,
-  state: { modules: number },
-  budget: Budget,
+  id: Section["id"],
+  end: number,
+  module: ModuleInProgress,
 ): Section {
   switch (id) {
-    case 0: {
-      // A custom section's name must fit in the section.
-      const end = r.end;
-      r.end = payloadEnd;
-      const name = r.name();
-      r.end = end;
-      const data = r.bytes.subarray(r.pos, payloadEnd);
-      r.pos = payloadEnd;
-      return { id: 0, name, data };
-    }
-    case 1: {
-      const n = r.count();
-      const types = alloc<TypeDef>(n);
-      for (let i = 0; i < n; i++) types[i] = typeDef(r);
-      return { id: 1, types };
-    }
-    case 2: {
-      const n = r.count();
-      const imports = alloc<Import>(n);
-      for (let i = 0; i < n; i++) {
-        const imp = importEntry(r);
-        if (imp.desc.kind === 5) state.modules++;
-        imports[i] = imp;
-      }
-      return { id: 2, imports };
-    }
-    case 3: {
-      const n = r.count();
-      const funcs = alloc<number>(n);
-      for (let i = 0; i < n; i++) funcs[i] = r.u32();
-      return { id: 3, funcs };
-    }
-    case 4: {
-      const n = r.count();
-      const tables = alloc<TableType>(n);
-      for (let i = 0; i < n; i++) tables[i] = tableType(r);
-      return { id: 4, tables };
-    }
-    case 5: {
-      const n = r.count();
-      const memories = alloc<MemoryType>(n);
-      for (let i = 0; i < n; i++) memories[i] = memoryType(r);
-      return { id: 5, memories };
-    }
-    case 6: {
-      const n = r.count();
-      const globals = alloc<GlobalDef>(n);
-      for (let i = 0; i < n; i++) {
-        const type = globalType(r);
-        globals[i] = { type, init: constExpr(r) };
-      }
-      return { id: 6, globals };
-    }
-    case 7: {
-      const n = r.count();
-      const exports = alloc<Export>(n);
-      for (let i = 0; i < n; i++) {
-        const offset = r.offset();
-        const name = r.name();
-        const kind = entityKind(r, "export kind");
-        exports[i] = { name, kind, index: r.u32(), offset };
-      }
-      return { id: 7, exports };
-    }
-    case 8:
-      return { id: 8, func: r.u32() };
-    case 9:
-    case 10:
-    case 11:
-    case 12: {
-      const data = r.bytes.subarray(r.pos, payloadEnd);
-      r.pos = payloadEnd;
-      return { id, data };
-    }
-    case 14: {
-      const n = r.count();
-      const modules = alloc<ModuleIR>(n);
-      for (let i = 0; i < n; i++) {
-        const size = r.length();
-        if (depth >= MAX_NESTING_DEPTH) {
-          throw r.error(`modules nested more than ${MAX_NESTING_DEPTH} deep`);
-        }
-        if (++budget.modules > MAX_MODULES) {
-          throw r.error(`more than ${MAX_MODULES} modules in one binary`);
-        }
-        const inner = new Reader(
-          r.bytes.subarray(r.pos, r.pos + size),
-          r.offset(),
-          [...r.path, `module ${state.modules++}`],
-        );
-        modules[i] = decodeModule(inner, depth + 1, budget);
-        r.pos += size;
-      }
-      return { id: 14, modules };
-    }
-    case 15: {
-      const n = r.count();
-      const instances = alloc<InstanceDef>(n);
-      for (let i = 0; i < n; i++) instances[i] = instanceDef(r);
-      return { id: 15, instances };
-    }
-    default: {
-      // id 16: the caller has rejected everything else.
-      const n = r.count();
-      const aliases = alloc<Alias>(n);
-      for (let i = 0; i < n; i++) {
-        const alias = aliasEntry(r);
-        const module = alias.form === "instanceExport"
-          ? alias.kind === Kind.Module
-          : alias.form === "outerModule";
-        if (module) state.modules++;
-        aliases[i] = alias;
-      }
-      return { id: 16, aliases };
-    }
+    case SectionId.Custom:
+      return readCustomSection(r, end);
+    case SectionId.Type:
+      return readTypeSection(r);
+    case SectionId.Import:
+      return readImportSection(r, module);
+    case SectionId.Function:
+      return readFunctionSection(r);
+    case SectionId.Table:
+      return readTableSection(r);
+    case SectionId.Memory:
+      return readMemorySection(r);
+    case SectionId.Global:
+      return readGlobalSection(r);
+    case SectionId.Export:
+      return readExportSection(r);
+    case SectionId.Start:
+      return readStartSection(r);
+    case SectionId.Element:
+    case SectionId.Code:
+    case SectionId.Data:
+    case SectionId.DataCount:
+      return readRawSection(r, id, end);
+    case SectionId.Module:
+      return readModuleSection(r, module);
+    case SectionId.Instance:
+      return readInstanceSection(r);
+    case SectionId.Alias:
+      return readAliasSection(r, module);
+    default:
+      return unreachable(id, "section id");
   }
+}
+
+// ---- sections ----------------------------------------------------------
+
+/** A custom section: a name that must fit in the section, then any bytes up to `end`. */
+function readCustomSection(r: Reader, end: number): CustomSection {
+  const outerEnd = r.end;
+  r.end = end;
+  const name = r.name();
+  r.end = outerEnd;
+  const data = r.bytes.subarray(r.pos, end);
+  r.pos = end;
+  return { id: SectionId.Custom, name, data };
+}
+
+/** A type section: func, module and instance types. */
+function readTypeSection(r: Reader): TypeSection {
+  return { id: SectionId.Type, types: vector(r, typeDef) };
+}
+
+/** An import section; counts the modules it imports into `module`'s module index space. */
+function readImportSection(r: Reader, module: ModuleInProgress): ImportSection {
+  const imports = vector(r, importEntry);
+  for (const imp of imports) if (imp.desc.kind === Kind.Module) module.modules++;
+  return { id: SectionId.Import, imports };
+}
+
+/** A function section: the type index of each local function. */
+function readFunctionSection(r: Reader): FunctionSection {
+  return { id: SectionId.Function, funcs: vector(r, (r) => r.u32()) };
+}
+
+/** A table section: table types. */
+function readTableSection(r: Reader): TableSection {
+  return { id: SectionId.Table, tables: vector(r, tableType) };
+}
+
+/** A memory section: memory types. */
+function readMemorySection(r: Reader): MemorySection {
+  return { id: SectionId.Memory, memories: vector(r, memoryType) };
+}
+
+/** A global section: each global's type and initializer. */
+function readGlobalSection(r: Reader): GlobalSection {
+  return { id: SectionId.Global, globals: vector(r, globalDef) };
+}
+
+/** An export section. */
+function readExportSection(r: Reader): ExportSection {
+  return { id: SectionId.Export, exports: vector(r, exportEntry) };
+}
+
+/** A start section: the start function's index. */
+function readStartSection(r: Reader): StartSection {
+  return { id: SectionId.Start, func: r.u32() };
+}
+
+/** An element, code, data or data-count section: its payload up to `end`, as a view. */
+function readRawSection(r: Reader, id: RawSection["id"], end: number): RawSection {
+  const data = r.bytes.subarray(r.pos, end);
+  r.pos = end;
+  return { id, data };
+}
+
+/** A module section: each nested module is decoded whole, in its own reader. */
+function readModuleSection(r: Reader, module: ModuleInProgress): ModuleSection {
+  return { id: SectionId.Module, modules: vector(r, (r) => nestedModule(r, module)) };
+}
+
+/** An instance section. */
+function readInstanceSection(r: Reader): InstanceSection {
+  return { id: SectionId.Instance, instances: vector(r, instanceDef) };
+}
+
+/** An alias section; counts the modules it aliases into `module`'s module index space. */
+function readAliasSection(r: Reader, module: ModuleInProgress): AliasSection {
+  const aliases = vector(r, aliasEntry);
+  for (const alias of aliases) if (aliasesModule(alias)) module.modules++;
+  return { id: SectionId.Alias, aliases };
+}
+
+// ---- entries -----------------------------------------------------------
+
+/** One module of a module section: its size, then the module, named by its index in `outer`. */
+function nestedModule(r: Reader, outer: ModuleInProgress): ModuleIR {
+  const size = r.length();
+  if (outer.depth >= MAX_NESTING_DEPTH) {
+    throw r.error(`modules nested more than ${MAX_NESTING_DEPTH} deep`);
+  }
+  if (++outer.budget.modules > MAX_MODULES) {
+    throw r.error(`more than ${MAX_MODULES} modules in one binary`);
+  }
+  const inner = new Reader(
+    r.bytes.subarray(r.pos, r.pos + size),
+    r.offset(),
+    [...r.path, `module ${outer.modules++}`],
+  );
+  const module = decodeModule(inner, outer.depth + 1, outer.budget);
+  r.pos += size;
+  return module;
 }
 
 function typeDef(r: Reader): TypeDef {
@@ -234,17 +299,15 @@ function typeDef(r: Reader): TypeDef {
   const start = r.pos;
   const form = r.u8();
   switch (form) {
-    case 0x60: {
+    case TypeForm.Func: {
       const params = valTypes(r);
       return { form: "func", params, results: valTypes(r), offset };
     }
-    case 0x61: {
-      const n = r.count();
-      const imports = alloc<Import>(n);
-      for (let i = 0; i < n; i++) imports[i] = importEntry(r);
+    case TypeForm.Module: {
+      const imports = vector(r, importEntry);
       return { form: "module", imports, exports: exportTypes(r), offset };
     }
-    case 0x62:
+    case TypeForm.Instance:
       return { form: "instance", exports: exportTypes(r), offset };
     default:
       // The form is a signed LEB128 byte: a continuation bit makes it too long.
@@ -256,40 +319,33 @@ function typeDef(r: Reader): TypeDef {
 }
 
 function valTypes(r: Reader): ValType[] {
-  const n = r.count();
-  const types = alloc<ValType>(n);
-  for (let i = 0; i < n; i++) types[i] = valType(r);
-  return types;
+  return vector(r, valType);
 }
 
 function valType(r: Reader): ValType {
-  const t = r.u8();
-  // 0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64, 0x7b v128, 0x70 funcref, 0x6f externref.
-  if ((t >= 0x7b && t <= 0x7f) || t === 0x70 || t === 0x6f) return t;
-  throw r.error(`malformed value type ${hex(t)}`, r.pos - 1);
+  const type = r.u8();
+  if (isValType(type)) return type;
+  throw r.error(`malformed value type ${hex(type)}`, r.pos - 1);
 }
 
 function refType(r: Reader): ValType {
-  const t = r.u8();
-  if (t === 0x70 || t === 0x6f) return t;
-  throw r.error(`malformed reference type ${hex(t)}`, r.pos - 1);
+  const type = r.u8();
+  if (isRefType(type)) return type;
+  throw r.error(`malformed reference type ${hex(type)}`, r.pos - 1);
 }
 
 function exportTypes(r: Reader): ExportTypeDecl[] {
-  const n = r.count();
-  const exports = alloc<ExportTypeDecl>(n);
-  for (let i = 0; i < n; i++) {
+  return vector(r, (r) => {
     const name = r.name();
-    exports[i] = { name, desc: importDesc(r) };
-  }
-  return exports;
+    return { name, desc: importDesc(r) };
+  });
 }
 
 function importEntry(r: Reader): Import {
   const offset = r.offset();
   const module = r.name();
   let field: string | null = r.name();
-  if (field === "" && r.peek() === 0xff) {
+  if (field === "" && r.peek() === SINGLE_LEVEL_IMPORT) {
     r.pos++;
     field = null;
   }
@@ -300,32 +356,54 @@ function importDesc(r: Reader): ImportDesc {
   const at = r.pos;
   const kind = r.u8();
   switch (kind) {
-    case 0:
-      return { kind: 0, type: r.u32() };
-    case 1:
-      return { kind: 1, type: tableType(r) };
-    case 2:
-      return { kind: 2, type: memoryType(r) };
-    case 3:
-      return { kind: 3, type: globalType(r) };
-    case 4:
-      throw r.error(`malformed import kind 0x04: ${TAGS}`, at);
-    case 5:
-      return { kind: 5, type: r.u32() };
-    case 6:
-      return { kind: 6, type: r.u32() };
+    case Kind.Func:
+      return { kind: Kind.Func, type: r.u32() };
+    case Kind.Table:
+      return { kind: Kind.Table, type: tableType(r) };
+    case Kind.Memory:
+      return { kind: Kind.Memory, type: memoryType(r) };
+    case Kind.Global:
+      return { kind: Kind.Global, type: globalType(r) };
+    case Kind.Tag:
+      throw r.error(`malformed import kind ${hex(kind)}: ${TAGS}`, at);
+    case Kind.Module:
+      return { kind: Kind.Module, type: r.u32() };
+    case Kind.Instance:
+      return { kind: Kind.Instance, type: r.u32() };
     default:
       throw r.error(`malformed import kind ${hex(kind)}`, at);
   }
 }
 
+function exportEntry(r: Reader): Export {
+  const offset = r.offset();
+  const name = r.name();
+  const kind = entityKind(r, "export kind");
+  return { name, kind, index: r.u32(), offset };
+}
+
+/** Every entity kind: a record, so that a kind added to `EntityKind` must be added here too. */
+const ENTITY_KINDS: Readonly<Record<EntityKind, true>> = {
+  [Kind.Func]: true,
+  [Kind.Table]: true,
+  [Kind.Memory]: true,
+  [Kind.Global]: true,
+  [Kind.Module]: true,
+  [Kind.Instance]: true,
+};
+
 /** A kind byte of an export, an alias or an instantiate argument. */
 function entityKind(r: Reader, what: string): EntityKind {
   const kind = r.u8();
-  if (kind <= 3 || kind === 5 || kind === 6) return kind as EntityKind;
-  const why = kind === 4 ? `: ${TAGS}` : "";
+  if (ENTITY_KINDS[kind as EntityKind] === true) return kind as EntityKind;
+  const why = kind === Kind.Tag ? `: ${TAGS}` : "";
   throw r.error(`malformed ${what} ${hex(kind)}${why}`, r.pos - 1);
 }
+
+/** The limits flags a table may have. */
+const TABLE_FLAGS = LimitsFlag.HasMax;
+/** The limits flags a memory may have. */
+const MEMORY_FLAGS = LimitsFlag.HasMax | LimitsFlag.Shared | LimitsFlag.Memory64;
 
 /** Limits flags are a 1-bit (tables) or 3-bit (memories) LEB128 integer. */
 function badFlags(r: Reader, flags: number): CompileError {
@@ -336,27 +414,34 @@ function badFlags(r: Reader, flags: number): CompileError {
 function tableType(r: Reader): TableType {
   const elem = refType(r);
   const flags = r.u8();
-  if (flags > 1) throw badFlags(r, flags);
+  if (flags & ~TABLE_FLAGS) throw badFlags(r, flags);
   const min = r.u32();
-  return { elem, limits: flags ? { min, max: r.u32() } : { min } };
+  return { elem, limits: flags & LimitsFlag.HasMax ? { min, max: r.u32() } : { min } };
 }
 
 function memoryType(r: Reader): MemoryType {
   const flags = r.u8();
-  if (flags > 7) throw badFlags(r, flags);
-  const memory64 = (flags & 4) !== 0;
-  const shared = (flags & 2) !== 0;
+  if (flags & ~MEMORY_FLAGS) throw badFlags(r, flags);
+  const memory64 = (flags & LimitsFlag.Memory64) !== 0;
+  const shared = (flags & LimitsFlag.Shared) !== 0;
   const min = memory64 ? r.u64() : r.u32();
-  if (!(flags & 1)) return { limits: { min }, shared, memory64 };
+  if (!(flags & LimitsFlag.HasMax)) return { limits: { min }, shared, memory64 };
   const max = memory64 ? r.u64() : r.u32();
   return { limits: { min, max }, shared, memory64 };
 }
 
 function globalType(r: Reader): GlobalType {
   const type = valType(r);
-  const m = r.u8();
-  if (m > 1) throw r.error(`malformed mutability ${hex(m)}`, r.pos - 1);
-  return { type, mutable: m === 1 };
+  const mutability = r.u8();
+  if (mutability !== Mutability.Const && mutability !== Mutability.Var) {
+    throw r.error(`malformed mutability ${hex(mutability)}`, r.pos - 1);
+  }
+  return { type, mutable: mutability === Mutability.Var };
+}
+
+function globalDef(r: Reader): GlobalDef {
+  const type = globalType(r);
+  return { type, init: constExpr(r) };
 }
 
 /** A constant expression, `end` included, as a view into the input. */
@@ -406,28 +491,28 @@ function constExpr(r: Reader): Uint8Array {
 
 function instanceDef(r: Reader): InstanceDef {
   const offset = r.offset();
-  const tag = r.u8();
-  if (tag !== 0) throw r.error(`malformed instance definition ${hex(tag)}`, r.pos - 1);
+  const form = r.u8();
+  if (form !== INSTANTIATE) throw r.error(`malformed instance definition ${hex(form)}`, r.pos - 1);
   const module = r.u32();
-  const n = r.count();
-  const args = alloc<InstanceArg>(n);
-  for (let i = 0; i < n; i++) {
-    const name = r.name();
-    const kind = entityKind(r, "instance argument kind");
-    args[i] = { name, kind, index: r.u32() };
-  }
+  const args = vector(r, instanceArg);
   return { module, args, offset };
+}
+
+function instanceArg(r: Reader): InstanceArg {
+  const name = r.name();
+  const kind = entityKind(r, "instance argument kind");
+  return { name, kind, index: r.u32() };
 }
 
 function aliasEntry(r: Reader): Alias {
   const offset = r.offset();
   const form = r.u8();
-  if (form === 0) {
+  if (form === AliasForm.InstanceExport) {
     const instance = r.u32();
     const kind = entityKind(r, "alias kind");
     return { form: "instanceExport", instance, kind, name: r.name(), offset };
   }
-  if (form === 1) {
+  if (form === AliasForm.Outer) {
     const depth = r.u32();
     const kind = r.u8();
     if (kind === Kind.Module) return { form: "outerModule", depth, index: r.u32(), offset };
@@ -435,4 +520,18 @@ function aliasEntry(r: Reader): Alias {
     throw r.error(`malformed outer alias kind ${hex(kind)}`, r.pos - 1);
   }
   throw r.error(`malformed alias ${hex(form)}`, r.pos - 1);
+}
+
+/** Whether `alias` adds a module to the module index space. */
+function aliasesModule(alias: Alias): boolean {
+  switch (alias.form) {
+    case "instanceExport":
+      return alias.kind === Kind.Module;
+    case "outerModule":
+      return true;
+    case "outerType":
+      return false;
+    default:
+      return unreachable(alias, "alias");
+  }
 }

@@ -7,25 +7,55 @@
  * Offsets in the IR are ignored. The encoder trusts the IR: it does not
  * validate it.
  *
+ * Each section has one writer below, `write…Section`, and
+ * {@linkcode writePayload} picks it by id.
+ *
  * @module
  */
 
+import { WASM_HEADER } from "../encoding.ts";
 import {
   type Alias,
+  type AliasSection,
+  type CustomSection,
+  type Export,
+  type ExportSection,
   type ExportTypeDecl,
+  type FunctionSection,
+  type GlobalDef,
+  type GlobalSection,
+  type GlobalType,
   type Import,
   type ImportDesc,
+  type ImportSection,
+  type InstanceArg,
   type InstanceDef,
+  type InstanceSection,
   Kind,
   type Limits,
+  type MemorySection,
   type MemoryType,
   type ModuleIR,
+  type ModuleSection,
+  type RawSection,
   type Section,
+  SectionId,
+  type StartSection,
+  type TableSection,
   type TableType,
   type TypeDef,
+  type TypeSection,
   unreachable,
   type ValType,
 } from "../ir.ts";
+import {
+  AliasForm,
+  INSTANTIATE,
+  LimitsFlag,
+  Mutability,
+  SINGLE_LEVEL_IMPORT,
+  TypeForm,
+} from "./codes.ts";
 import { Writer } from "./writer.ts";
 
 /**
@@ -34,7 +64,8 @@ import { Writer } from "./writer.ts";
  * @example
  * ```ts
  * import { encode } from "./encode.ts";
- * encode({ sections: [{ id: 8, func: 0 }] });
+ * import { SectionId } from "../ir.ts";
+ * encode({ sections: [{ id: SectionId.Start, func: 0 }] });
  * // Uint8Array [0, 97, 115, 109, 1, 0, 0, 0, 8, 1, 0]
  * ```
  */
@@ -51,26 +82,52 @@ export function encode(module: ModuleIR): Uint8Array {
 const SCRATCH_LIMIT = 1 << 20;
 let scratch: Writer | undefined;
 
+/** Whether `section` is kept as its raw payload: element, code, data or data count. */
+function isRawSection(section: Section): section is RawSection {
+  switch (section.id) {
+    case SectionId.Element:
+    case SectionId.Code:
+    case SectionId.Data:
+    case SectionId.DataCount:
+      return true;
+    case SectionId.Custom:
+    case SectionId.Type:
+    case SectionId.Import:
+    case SectionId.Function:
+    case SectionId.Table:
+    case SectionId.Memory:
+    case SectionId.Global:
+    case SectionId.Export:
+    case SectionId.Start:
+    case SectionId.Module:
+    case SectionId.Instance:
+    case SectionId.Alias:
+      return false;
+    default:
+      return unreachable(section, "section");
+  }
+}
+
 /** A first guess at the size, so that big raw sections do not make the buffer regrow. */
 function estimate(module: ModuleIR): number {
   let size = 64;
   for (const s of module.sections) {
-    if (s.id === 0 || (s.id >= 9 && s.id <= 12)) size += (s as { data: Uint8Array }).data.length;
-    else if (s.id === 14) { for (const m of s.modules) size += estimate(m); }
+    if (s.id === SectionId.Custom || isRawSection(s)) size += s.data.length;
+    else if (s.id === SectionId.Module) { for (const m of s.modules) size += estimate(m); }
     size += 16;
   }
   return size;
 }
 
-const HEADER = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+const HEADER = new Uint8Array(WASM_HEADER);
 
 function writeModule(w: Writer, module: ModuleIR): void {
   w.bytes(HEADER);
   for (const section of module.sections) {
     w.u8(section.id);
-    if (section.id >= 9 && section.id <= 12) {
+    if (isRawSection(section)) {
       // Raw payloads have a known size: no need to move them afterwards.
-      w.sizedBytes((section as { data: Uint8Array }).data);
+      w.sizedBytes(section.data);
       continue;
     }
     const mark = w.startSized();
@@ -79,112 +136,140 @@ function writeModule(w: Writer, module: ModuleIR): void {
   }
 }
 
-function writePayload(w: Writer, s: Section): void {
+/** Writes the payload of a structured section with that section's writer. */
+function writePayload(w: Writer, s: Exclude<Section, RawSection>): void {
   switch (s.id) {
-    case 0:
-      w.name(s.name);
-      w.bytes(s.data);
-      return;
-    case 1:
-      w.u32(s.types.length);
-      for (const t of s.types) writeTypeDef(w, t);
-      return;
-    case 2:
-      w.u32(s.imports.length);
-      for (const imp of s.imports) writeImport(w, imp);
-      return;
-    case 3:
-      w.u32(s.funcs.length);
-      for (const f of s.funcs) w.u32(f);
-      return;
-    case 4:
-      w.u32(s.tables.length);
-      for (const t of s.tables) writeTableType(w, t);
-      return;
-    case 5:
-      w.u32(s.memories.length);
-      for (const m of s.memories) writeMemoryType(w, m);
-      return;
-    case 6:
-      w.u32(s.globals.length);
-      for (const g of s.globals) {
-        w.u8(g.type.type);
-        w.u8(g.type.mutable ? 1 : 0);
-        w.bytes(g.init);
-      }
-      return;
-    case 7:
-      w.u32(s.exports.length);
-      for (const e of s.exports) {
-        w.name(e.name);
-        w.u8(e.kind);
-        w.u32(e.index);
-      }
-      return;
-    case 8:
-      w.u32(s.func);
-      return;
-    case 14:
-      w.u32(s.modules.length);
-      for (const m of s.modules) {
-        const mark = w.startSized();
-        writeModule(w, m);
-        w.endSized(mark);
-      }
-      return;
-    case 15:
-      w.u32(s.instances.length);
-      for (const i of s.instances) writeInstance(w, i);
-      return;
-    case 16:
-      w.u32(s.aliases.length);
-      for (const a of s.aliases) writeAlias(w, a);
-      return;
+    case SectionId.Custom:
+      return writeCustomSection(w, s);
+    case SectionId.Type:
+      return writeTypeSection(w, s);
+    case SectionId.Import:
+      return writeImportSection(w, s);
+    case SectionId.Function:
+      return writeFunctionSection(w, s);
+    case SectionId.Table:
+      return writeTableSection(w, s);
+    case SectionId.Memory:
+      return writeMemorySection(w, s);
+    case SectionId.Global:
+      return writeGlobalSection(w, s);
+    case SectionId.Export:
+      return writeExportSection(w, s);
+    case SectionId.Start:
+      return writeStartSection(w, s);
+    case SectionId.Module:
+      return writeModuleSection(w, s);
+    case SectionId.Instance:
+      return writeInstanceSection(w, s);
+    case SectionId.Alias:
+      return writeAliasSection(w, s);
     default:
-      // Raw sections are written by writeModule.
-      throw new TypeError(`cannot encode section id ${(s as Section).id}`);
+      return unreachable(s, "section");
   }
 }
+
+/** A vector: its count, then each item written by `item`. */
+function writeVector<T>(w: Writer, items: readonly T[], item: (w: Writer, value: T) => void): void {
+  w.u32(items.length);
+  for (const value of items) item(w, value);
+}
+
+// ---- sections ----------------------------------------------------------
+
+function writeCustomSection(w: Writer, s: CustomSection): void {
+  w.name(s.name);
+  w.bytes(s.data);
+}
+
+function writeTypeSection(w: Writer, s: TypeSection): void {
+  writeVector(w, s.types, writeTypeDef);
+}
+
+function writeImportSection(w: Writer, s: ImportSection): void {
+  writeVector(w, s.imports, writeImport);
+}
+
+function writeFunctionSection(w: Writer, s: FunctionSection): void {
+  writeVector(w, s.funcs, (w, typeIndex) => w.u32(typeIndex));
+}
+
+function writeTableSection(w: Writer, s: TableSection): void {
+  writeVector(w, s.tables, writeTableType);
+}
+
+function writeMemorySection(w: Writer, s: MemorySection): void {
+  writeVector(w, s.memories, writeMemoryType);
+}
+
+function writeGlobalSection(w: Writer, s: GlobalSection): void {
+  writeVector(w, s.globals, writeGlobalDef);
+}
+
+function writeExportSection(w: Writer, s: ExportSection): void {
+  writeVector(w, s.exports, writeExport);
+}
+
+function writeStartSection(w: Writer, s: StartSection): void {
+  w.u32(s.func);
+}
+
+/** Nested modules, each complete with its header and preceded by its size. */
+function writeModuleSection(w: Writer, s: ModuleSection): void {
+  writeVector(w, s.modules, (w, module) => {
+    const mark = w.startSized();
+    writeModule(w, module);
+    w.endSized(mark);
+  });
+}
+
+function writeInstanceSection(w: Writer, s: InstanceSection): void {
+  writeVector(w, s.instances, writeInstance);
+}
+
+function writeAliasSection(w: Writer, s: AliasSection): void {
+  writeVector(w, s.aliases, writeAlias);
+}
+
+// ---- entries -----------------------------------------------------------
 
 function writeTypeDef(w: Writer, t: TypeDef): void {
   switch (t.form) {
     case "func":
-      w.u8(0x60);
+      w.u8(TypeForm.Func);
       writeValTypes(w, t.params);
       writeValTypes(w, t.results);
       return;
     case "module":
-      w.u8(0x61);
-      w.u32(t.imports.length);
-      for (const imp of t.imports) writeImport(w, imp);
+      w.u8(TypeForm.Module);
+      writeVector(w, t.imports, writeImport);
       writeExportTypes(w, t.exports);
       return;
     case "instance":
-      w.u8(0x62);
+      w.u8(TypeForm.Instance);
       writeExportTypes(w, t.exports);
       return;
+    default:
+      unreachable(t, "type form");
   }
 }
 
-function writeValTypes(w: Writer, types: ValType[]): void {
-  w.u32(types.length);
-  for (const t of types) w.u8(t);
+function writeValTypes(w: Writer, types: readonly ValType[]): void {
+  writeVector(w, types, (w, type) => w.u8(type));
 }
 
-function writeExportTypes(w: Writer, exports: ExportTypeDecl[]): void {
-  w.u32(exports.length);
-  for (const e of exports) {
+function writeExportTypes(w: Writer, exports: readonly ExportTypeDecl[]): void {
+  writeVector(w, exports, (w, e) => {
     w.name(e.name);
     writeImportDesc(w, e.desc);
-  }
+  });
 }
 
 function writeImport(w: Writer, imp: Import): void {
   w.name(imp.module);
   if (imp.field === null) {
-    // A single-level import: empty field name, then the 0xff marker.
+    // A single-level import: an empty field name, then the marker.
     w.u8(0);
-    w.u8(0xff);
+    w.u8(SINGLE_LEVEL_IMPORT);
   } else {
     w.name(imp.field);
   }
@@ -194,19 +279,29 @@ function writeImport(w: Writer, imp: Import): void {
 function writeImportDesc(w: Writer, d: ImportDesc): void {
   w.u8(d.kind);
   switch (d.kind) {
-    case 1:
+    case Kind.Func:
+    case Kind.Module:
+    case Kind.Instance:
+      w.u32(d.type);
+      return;
+    case Kind.Table:
       writeTableType(w, d.type);
       return;
-    case 2:
+    case Kind.Memory:
       writeMemoryType(w, d.type);
       return;
-    case 3:
-      w.u8(d.type.type);
-      w.u8(d.type.mutable ? 1 : 0);
+    case Kind.Global:
+      writeGlobalType(w, d.type);
       return;
     default:
-      w.u32(d.type);
+      unreachable(d, "import descriptor");
   }
+}
+
+function writeExport(w: Writer, e: Export): void {
+  w.name(e.name);
+  w.u8(e.kind);
+  w.u32(e.index);
 }
 
 function writeTableType(w: Writer, t: TableType): void {
@@ -215,14 +310,14 @@ function writeTableType(w: Writer, t: TableType): void {
 }
 
 function writeMemoryType(w: Writer, m: MemoryType): void {
-  const flags = (m.shared ? 2 : 0) | (m.memory64 ? 4 : 0);
+  const flags = (m.shared ? LimitsFlag.Shared : 0) | (m.memory64 ? LimitsFlag.Memory64 : 0);
   writeLimits(w, m.limits, flags, m.memory64);
 }
 
 function writeLimits(w: Writer, limits: Limits, flags: number, wide: boolean): void {
   // `max: undefined` (as builders write it) means no maximum.
   const max = limits.max;
-  w.u8(flags | (max !== undefined ? 1 : 0));
+  w.u8(flags | (max !== undefined ? LimitsFlag.HasMax : 0));
   if (wide) {
     w.u64(limits.min);
     if (max !== undefined) w.u64(max);
@@ -232,33 +327,55 @@ function writeLimits(w: Writer, limits: Limits, flags: number, wide: boolean): v
   }
 }
 
+function writeGlobalType(w: Writer, g: GlobalType): void {
+  w.u8(g.type);
+  w.u8(g.mutable ? Mutability.Var : Mutability.Const);
+}
+
+function writeGlobalDef(w: Writer, g: GlobalDef): void {
+  writeGlobalType(w, g.type);
+  w.bytes(g.init);
+}
+
 function writeInstance(w: Writer, i: InstanceDef): void {
-  w.u8(0);
+  w.u8(INSTANTIATE);
   w.u32(i.module);
-  w.u32(i.args.length);
-  for (const a of i.args) {
-    w.name(a.name);
-    w.u8(a.kind);
-    w.u32(a.index);
-  }
+  writeVector(w, i.args, writeInstanceArg);
+}
+
+function writeInstanceArg(w: Writer, a: InstanceArg): void {
+  w.name(a.name);
+  w.u8(a.kind);
+  w.u32(a.index);
 }
 
 function writeAlias(w: Writer, a: Alias): void {
   switch (a.form) {
     case "instanceExport":
-      w.u8(0);
+      w.u8(AliasForm.InstanceExport);
       w.u32(a.instance);
       w.u8(a.kind);
       w.name(a.name);
       return;
     case "outerModule":
+      writeOuterAlias(w, a.depth, Kind.Module, a.index);
+      return;
     case "outerType":
-      w.u8(1);
-      w.u32(a.depth);
-      w.u8(a.form === "outerModule" ? Kind.Module : Kind.Type);
-      w.u32(a.index);
+      writeOuterAlias(w, a.depth, Kind.Type, a.index);
       return;
     default:
       unreachable(a, "alias");
   }
+}
+
+function writeOuterAlias(
+  w: Writer,
+  depth: number,
+  kind: typeof Kind.Module | typeof Kind.Type,
+  index: number,
+): void {
+  w.u8(AliasForm.Outer);
+  w.u32(depth);
+  w.u8(kind);
+  w.u32(index);
 }

@@ -1,63 +1,78 @@
 /**
  * Reads a module's own name from its `name` custom section, so that errors
- * can say `module $child` rather than a number.
+ * can say `module $child` rather than a number, and writes that section.
  *
  * @module
  */
 
+import { CompileError } from "../errors.ts";
+import { type CustomSection, type ModuleIR, SectionId } from "../ir.ts";
+import { MODULE_NAME_SUBSECTION } from "./codes.ts";
+import { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
-import type { CustomSection, ModuleIR } from "../ir.ts";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function readU32(data: Uint8Array, at: { pos: number }): number {
-  let result = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    const byte = data[at.pos++];
-    if (byte === undefined) return -1;
-    result += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return result;
-  }
-  return -1;
-}
 
 /**
  * The module name of the `name` section's module subsection, or undefined
  * when there is none or it is malformed (custom sections never make a
- * module invalid).
+ * module invalid, so this never throws for one).
+ *
+ * @example
+ * ```ts
+ * import { moduleNameOf, nameSection } from "./names.ts";
+ * moduleNameOf({ sections: [nameSection("child")] }); // "child"
+ * moduleNameOf({ sections: [] }); // undefined
+ * ```
  */
 export function moduleNameOf(module: ModuleIR): string | undefined {
   for (const s of module.sections) {
-    if (s.id !== 0 || s.name !== "name") continue;
-    const at = { pos: 0 };
-    while (at.pos < s.data.length) {
-      const id = s.data[at.pos++];
-      const size = readU32(s.data, at);
-      if (size < 0 || at.pos + size > s.data.length) return undefined;
-      if (id === 0) {
-        const inner = { pos: at.pos };
-        const length = readU32(s.data, inner);
-        if (length < 0 || inner.pos + length > at.pos + size) return undefined;
-        try {
-          return utf8.decode(s.data.subarray(inner.pos, inner.pos + length));
-        } catch {
-          return undefined;
-        }
-      }
-      at.pos += size;
+    if (s.id !== SectionId.Custom || s.name !== "name") continue;
+    try {
+      const name = readModuleName(s.data);
+      if (name !== undefined) return name;
+    } catch (e) {
+      if (e instanceof CompileError) return undefined;
+      throw e;
     }
   }
   return undefined;
 }
 
-/** A `name` custom section holding only the module name subsection. */
+/**
+ * The module name subsection's name in the payload of a `name` section, or
+ * undefined when it has none.
+ *
+ * @throws {CompileError} when the subsections up to it are malformed.
+ */
+function readModuleName(data: Uint8Array): string | undefined {
+  const r = new Reader(data);
+  while (r.pos < r.end) {
+    const id = r.u8();
+    const size = r.length();
+    if (id === MODULE_NAME_SUBSECTION) {
+      // The name must fit in its subsection.
+      r.end = r.pos + size;
+      return r.name();
+    }
+    r.skip(size);
+  }
+  return undefined;
+}
+
+/**
+ * A `name` custom section holding only the module name subsection.
+ *
+ * @example
+ * ```ts
+ * import { nameSection } from "./names.ts";
+ * nameSection("a").data; // Uint8Array [0, 2, 1, 97]
+ * ```
+ */
 export function nameSection(name: string): CustomSection {
-  const sub = new Writer();
-  sub.name(name);
-  const body = sub.finish();
+  const subsection = new Writer();
+  subsection.name(name);
+  const body = subsection.finish();
   const w = new Writer();
-  w.u8(0);
-  w.u32(body.length);
-  w.bytes(body);
-  return { id: 0, name: "name", data: w.finish() };
+  w.u8(MODULE_NAME_SUBSECTION);
+  w.sizedBytes(body);
+  return { id: SectionId.Custom, name: "name", data: w.finish() };
 }

@@ -6,10 +6,9 @@
  * @module
  */
 
+import { strictUtf8 } from "../encoding.ts";
 import { CompileError } from "../errors.ts";
 import { MAX_ITEMS } from "../limits.ts";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** ASCII names up to this long skip the (slow) `TextDecoder` call and are interned. */
 const SHORT_NAME = 32;
@@ -77,11 +76,6 @@ export class Reader {
       this.inSection ? "unexpected end of section or function" : "unexpected end",
       at,
     );
-  }
-
-  /** Bytes left before `end`. */
-  remaining(): number {
-    return this.end - this.pos;
   }
 
   /** One byte. */
@@ -278,7 +272,7 @@ export class Reader {
       }
     }
     try {
-      return utf8.decode(bytes.subarray(p, stop));
+      return strictUtf8.decode(bytes.subarray(p, stop));
     } catch {
       throw this.error("malformed UTF-8 encoding", p);
     }

@@ -127,16 +127,16 @@ export function readArgs(argv: readonly string[], spec: ArgsSpec): Args {
       optionsEnded = true;
       continue;
     }
-    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
-    const written = eq > 0 ? word.slice(0, eq) : word;
+    const equalsAt = word.startsWith("--") ? word.indexOf("=") : -1;
+    const written = equalsAt > 0 ? word.slice(0, equalsAt) : word;
     const name = names.get(written);
     if (name === undefined) throw new UsageError(`unknown option ${written}`);
     const option: OptionSpec = name === HELP ? { value: false } : spec.options[name];
     let value = "";
     if (!option.value) {
-      if (eq > 0) throw new UsageError(`${written} takes no value`);
-    } else if (eq > 0) {
-      value = word.slice(eq + 1);
+      if (equalsAt > 0) throw new UsageError(`${written} takes no value`);
+    } else if (equalsAt > 0) {
+      value = word.slice(equalsAt + 1);
     } else if (i + 1 < argv.length) {
       value = argv[++i];
     } else {

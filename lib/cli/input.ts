@@ -8,6 +8,7 @@
 import { compile } from "../api.ts";
 import { decodeUtf8, detectContent, unknownContentMessage } from "../content.ts";
 import { directoryOf, fileReader, readRegularFile } from "../file_reader.ts";
+import { unreachable } from "../ir.ts";
 import { Module } from "../runtime/module.ts";
 
 /** What an input file holds: a binary's or an artifact's bytes, or text. */
@@ -28,7 +29,7 @@ export class InputError extends Error {
  * Reads the regular file at `path`. Every failure is an {@linkcode InputError}
  * `cannot read PATH: reason`, where the reason names no other file.
  */
-export async function readBytes(path: string): Promise<Uint8Array> {
+async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return await readRegularFile(path);
   } catch (e) {
@@ -51,10 +52,8 @@ export async function readInput(path: string): Promise<Input> {
       return { path, kind: "text", text: content.text };
     case "unknown":
       throw new InputError(`${path}: ${unknownContentMessage(content.reason)}`);
-    default: {
-      const _: never = content;
-      throw _;
-    }
+    default:
+      return unreachable(content, "content");
   }
 }
 
@@ -97,9 +96,7 @@ export async function loadModule(path: string): Promise<Module> {
       });
     case "artifact":
       return Module.deserialize(input.bytes, path);
-    default: {
-      const _: never = input;
-      throw _;
-    }
+    default:
+      return unreachable(input, "input");
   }
 }

@@ -8,6 +8,7 @@
 
 import type { CompiledBlob, Initializer } from "../compiled.ts";
 import { formatEntityType, kindName } from "../format.ts";
+import { unreachable } from "../ir.ts";
 import { type Module, moduleParts } from "../runtime/module.ts";
 
 /** One module of the tree. */
@@ -21,7 +22,8 @@ export interface InspectedModule {
   children: InspectedModule[];
 }
 
-function describeInit(init: Initializer): string {
+/** One initializer in words, for the text tree. */
+function describeInitializer(init: Initializer): string {
   switch (init.op) {
     case "import":
       return `import ${JSON.stringify(init.name)} (${kindName(init.kind)})`;
@@ -43,10 +45,13 @@ function describeInit(init: Initializer): string {
           }`
           : ""
       }`;
+    default:
+      return unreachable(init, "initializer");
   }
 }
 
-function describe(blob: CompiledBlob, index: number): InspectedModule {
+/** The tree of module `index` of `blob`. */
+function inspectNode(blob: CompiledBlob, index: number): InspectedModule {
   const m = blob.modules[index];
   const type = blob.types.modules[m.type];
   return {
@@ -60,16 +65,16 @@ function describe(blob: CompiledBlob, index: number): InspectedModule {
       name: e.name,
       type: formatEntityType(blob.types, e.type),
     })),
-    initializers: m.initializers.map(describeInit),
+    initializers: m.initializers.map(describeInitializer),
     upvars: m.upvars.length,
-    children: m.children.map((c) => describe(blob, c)),
+    children: m.children.map((c) => inspectNode(blob, c)),
   };
 }
 
 /** The tree of a module and the modules nested in it. */
 export function inspectModule(module: Module): InspectedModule {
   const { blob, index } = moduleParts(module);
-  return describe(blob.compiled, index);
+  return inspectNode(blob.compiled, index);
 }
 
 /** The tree as indented text. */

@@ -6,9 +6,11 @@
  */
 
 import { parseWat } from "../api.ts";
+import { baseName } from "../file_reader.ts";
+import { unreachable } from "../ir.ts";
 import { link, type LinkInput, parseModuleSpec } from "../link.ts";
 import { readInput } from "./input.ts";
-import { type Args, type ArgsSpec, readArgs } from "./args.ts";
+import type { Args, ArgsSpec } from "./args.ts";
 import { UsageError } from "./usage.ts";
 
 /** What `mlink link` was asked to do. */
@@ -27,11 +29,6 @@ export const LINK_ARGS: ArgsSpec = {
   },
   operands: { name: "MAIN", min: 1, max: 1, missing: "link needs MAIN" },
 };
-
-/** Reads `link`'s arguments: `MAIN [--module NAME=FILE]… -o OUT`, options in any order. */
-export function parseLinkArgs(argv: readonly string[]): LinkRequest {
-  return linkRequest(readArgs(argv, LINK_ARGS));
-}
 
 /** The request that `link`'s arguments make. */
 export function linkRequest(args: Args): LinkRequest {
@@ -55,16 +52,14 @@ async function linkInput(name: string, path: string): Promise<LinkInput> {
       return { name, bytes: await parseWat(input.text, { filename: path }) };
     case "artifact":
       throw new UsageError(`${path} is an artifact: link takes binaries or text`);
-    default: {
-      const _: never = input;
-      throw _;
-    }
+    default:
+      return unreachable(input, "input");
   }
 }
 
 /** Links the inputs of `request` and returns the output binary. */
 export async function linkFiles(request: LinkRequest): Promise<Uint8Array> {
-  const main = await linkInput(request.main.split(/[\\/]/).pop()!, request.main);
+  const main = await linkInput(baseName(request.main), request.main);
   const modules = await Promise.all(request.modules.map((m) => linkInput(m.name, m.path)));
   return link(main, modules);
 }

@@ -1,12 +1,12 @@
 /**
  * Writes a command's output: `-` is standard output, and anything else goes
- * through `writeOutput` of `lib/deploy/cache.ts`: a file written
+ * through `writeOutput` of `lib/deploy/files.ts`: a file written
  * atomically, a device or FIFO written in place, never replaced.
  *
  * @module
  */
 
-import { writeOutput as writeOutputFile } from "../deploy/cache.ts";
+import { writeAll, writeOutput as writeOutputFile } from "../deploy/files.ts";
 import { ArtifactError } from "../errors.ts";
 import { fileErrorReason } from "./input.ts";
 
@@ -37,11 +37,4 @@ export async function writeOutput(path: string, bytes: Uint8Array): Promise<void
     const where = path === STDOUT ? "standard output" : path;
     throw new OutputError(`cannot write ${where}: ${fileErrorReason(e)}`, { cause: e });
   }
-}
-
-async function writeAll(
-  to: { write(bytes: Uint8Array): Promise<number> },
-  bytes: Uint8Array,
-): Promise<void> {
-  for (let done = 0; done < bytes.length;) done += await to.write(bytes.subarray(done));
 }

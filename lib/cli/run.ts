@@ -7,6 +7,7 @@
  * @module
  */
 
+import { baseName } from "../file_reader.ts";
 import { instantiate } from "../runtime/instantiate.ts";
 import type { Module } from "../runtime/module.ts";
 import { initializeReactor, runCommand } from "../wasi/run.ts";
@@ -30,7 +31,7 @@ export interface RunRequest {
 }
 
 /** The exit code of a run that trapped, as wasmtime's: 128 + SIGABRT. */
-export const TRAP_EXIT_CODE = 134;
+const TRAP_EXIT_CODE = 134;
 
 /** `run`'s arguments: options, then FILE, then the words passed on. */
 export const RUN_ARGS: ArgsSpec = {
@@ -136,7 +137,7 @@ export async function runProgram(
   const imports: Record<string, unknown> = {};
   // WASI is set up only for programs that import it.
   if ([module, ...preloads.map((p) => p.module)].some(importsWasi)) {
-    const program = request.file.split(/[\\/]/).pop()!;
+    const program = baseName(request.file);
     const backend = await nodeWasi({
       args: request.invoke === undefined ? [program, ...request.args] : [program],
       env: request.env,

@@ -7,15 +7,23 @@
  * @module
  */
 
-import type {
-  Alias,
-  Export,
-  ImportDesc,
-  ImportSection,
-  InstanceDef,
-  ModuleIR,
-  Section,
-  TypeDef,
+import {
+  type Alias,
+  type CoreKind,
+  type EntityKind,
+  type Export,
+  type Import,
+  type ImportSection,
+  type InstanceDef,
+  type InstanceExportAlias,
+  isCoreKind,
+  Kind,
+  type ModuleIR,
+  type OuterModuleAlias,
+  type OuterTypeAlias,
+  type Section,
+  SectionId,
+  unreachable,
 } from "../ir.ts";
 import type {
   CompiledExport,
@@ -24,14 +32,22 @@ import type {
   Initializer,
   ModuleUpvar,
 } from "../compiled.ts";
-import { CompileError } from "../errors.ts";
 import { formatEntityType, kindName } from "../format.ts";
+import { type ImplicitInstances, joinImplicitInstance } from "../implicit_instance.ts";
 import { MAX_INSTANTIATE_ARGS, MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import { type SubtypeBudget, subtypeMismatch } from "../subtype.ts";
-import { type EntityType, type NamedType, TypeSizeError, type TypeTables } from "../types.ts";
-import { sectionOrderError, usesModuleLinking } from "./order.ts";
-import { IndexSpaces, type TypeSlot } from "./spaces.ts";
+import {
+  type CoreEntityType,
+  type EntityType,
+  isCoreEntityType,
+  type NamedType,
+  type TypeTables,
+} from "../types.ts";
+import { ModuleErrors } from "./module_errors.ts";
+import { isCoreSection, sectionOrderError, usesModuleLinking } from "./order.ts";
+import { IndexSpaces } from "./spaces.ts";
 import { buildCoreModule, type CoreParts } from "./split.ts";
+import { TypeDefinitions } from "./type_definitions.ts";
 import { moduleNameOf } from "../binary/names.ts";
 
 // One empty list for every module that has nothing of a kind: a blob may
@@ -50,11 +66,24 @@ export interface BlobContext {
   readonly subtypeBudget: SubtypeBudget;
 }
 
+/** The two-level imports of one module name in an import section: one implicit instance. */
+interface ImportedInstance {
+  /** Its index in the instance index space. */
+  readonly index: number;
+  /** Its place among the module type's imports. */
+  readonly importSlot: number;
+  /** Its exports: the imports' fields and their types, in import order. */
+  readonly exports: NamedType[];
+  /** Where each export was imported, for errors about the instance type. */
+  readonly offsets: (number | undefined)[];
+  readonly fields: Set<string>;
+}
+
 /** Compiles one module (and, recursively, the modules nested in it). */
 export class ModuleBuilder {
   readonly #blob: BlobContext;
   readonly #parent: ModuleBuilder | undefined;
-  readonly #path: readonly string[];
+  readonly #errors: ModuleErrors;
   readonly #depth: number;
   // How many types and modules the parent had when this module was defined:
   // only those are visible to outer aliases.
@@ -62,8 +91,9 @@ export class ModuleBuilder {
   readonly #visibleModules: number;
 
   readonly #spaces = new IndexSpaces();
+  readonly #typeDefinitions: TypeDefinitions;
   readonly #initializers: Initializer[] = [];
-  readonly #coreImports: EntityType[] = [];
+  readonly #coreImports: CoreEntityType[] = [];
   readonly #imports: CompiledImport[] = [];
   readonly #importTypes: NamedType[] = [];
   // Where each of #importTypes and #exportTypes comes from, for errors about the module type.
@@ -79,7 +109,7 @@ export class ModuleBuilder {
   #moduleLinking = false;
   #coreStarted = false;
   // Imported and aliased funcs, tables, memories, globals: the rest are local.
-  #importedCounts: number[] = [0, 0, 0, 0];
+  #importedCounts: Readonly<Record<CoreKind, number>> = this.#spaces.coreCounts();
 
   private constructor(
     blob: BlobContext,
@@ -88,10 +118,11 @@ export class ModuleBuilder {
   ) {
     this.#blob = blob;
     this.#parent = parent;
-    this.#path = path;
+    this.#errors = new ModuleErrors(path);
     this.#depth = parent ? parent.#depth + 1 : 0;
     this.#visibleTypes = parent ? parent.#spaces.types.length : 0;
     this.#visibleModules = parent ? parent.#spaces.modules.length : 0;
+    this.#typeDefinitions = new TypeDefinitions(blob.types, this.#spaces.types, this.#errors);
   }
 
   /** Compiles a top-level module into `blob`; returns its index there. */
@@ -105,15 +136,12 @@ export class ModuleBuilder {
   }
 
   #fail(message: string, offset?: number): never {
-    throw new CompileError(message, { offset, path: this.#path });
+    this.#errors.fail(message, offset);
   }
 
   #compile(ir: ModuleIR, name: string): number {
     if (this.#depth > MAX_NESTING_DEPTH) {
-      this.#fail(
-        `modules nested more than ${MAX_NESTING_DEPTH} deep`,
-        ir.offset,
-      );
+      this.#fail(`modules nested more than ${MAX_NESTING_DEPTH} deep`, ir.offset);
     }
     if (this.#blob.modules.length >= MAX_MODULES) {
       this.#fail(`more than ${MAX_MODULES} modules in one binary`, ir.offset);
@@ -124,27 +152,15 @@ export class ModuleBuilder {
     const order = sectionOrderError(ir, this.#moduleLinking);
     if (order) this.#fail(order.message, order.section.offset);
     for (const section of ir.sections) {
-      if (!this.#coreStarted && section.id >= 3 && section.id <= 13) {
-        this.#startCore();
-      }
+      if (!this.#coreStarted && isCoreSection(section.id)) this.#startCore();
       this.#section(section);
     }
     if (!this.#coreStarted) this.#startCore();
-    const moduleType = this.#intern(
-      () =>
-        this.#blob.types.module({
-          imports: this.#importTypes,
-          exports: this.#exportTypes,
-        }),
-      (member) => {
-        const imports = this.#importOffsets.length;
-        return member < imports
-          ? this.#importOffsets[member]
-          : this.#exportOffsets[member - imports];
-      },
-      "the module's own type",
+    const moduleType = this.#ownModuleType();
+    const instanceType = this.#errors.intern(
+      () => this.#blob.types.instanceOf(moduleType),
+      ir.offset,
     );
-    const instanceType = this.#intern(() => this.#blob.types.instanceOf(moduleType), ir.offset);
     const parts: CoreParts = {
       ir,
       types: this.#blob.types,
@@ -166,227 +182,78 @@ export class ModuleBuilder {
     return index;
   }
 
-  #startCore(): void {
-    this.#coreStarted = true;
-    this.#importedCounts = [0, 1, 2, 3].map((k) => this.#spaces.count(k));
+  /** Interns the module's own type: its imports and exports. */
+  #ownModuleType(): number {
+    return this.#errors.intern(
+      () =>
+        this.#blob.types.module({
+          imports: this.#importTypes,
+          exports: this.#exportTypes,
+        }),
+      (member) => {
+        const imports = this.#importOffsets.length;
+        return member < imports
+          ? this.#importOffsets[member]
+          : this.#exportOffsets[member - imports];
+      },
+      "the module's own type",
+    );
   }
 
-  /**
-   * Interns a type with `make`. A type too large or too deep is an error at
-   * `at`: one offset, or the offset of a member (imports, then exports), to
-   * blame the one that crossed the limit; `what` names the type then.
-   */
-  #intern(
-    make: () => number,
-    at: number | undefined | ((member: number) => number | undefined),
-    what?: string,
-  ): number {
-    try {
-      return make();
-    } catch (e) {
-      if (!(e instanceof TypeSizeError)) throw e;
-      if (typeof at === "function") this.#fail(`${what}: ${e.message}`, at(e.member));
-      this.#fail(e.message, at);
-    }
+  #startCore(): void {
+    this.#coreStarted = true;
+    this.#importedCounts = this.#spaces.coreCounts();
   }
 
   #section(section: Section): void {
     switch (section.id) {
-      case 1:
-        for (const t of section.types) this.#typeDef(t);
-        break;
-      case 2:
+      case SectionId.Type:
+        for (const def of section.types) this.#typeDefinitions.define(def);
+        return;
+      case SectionId.Import:
         this.#importSection(section);
-        break;
-      case 3:
+        return;
+      case SectionId.Function:
         for (const typeIndex of section.funcs) {
-          this.#spaces.funcs.push(this.#funcType(typeIndex, section.offset));
+          this.#spaces.funcs.push(this.#typeDefinitions.funcType(typeIndex, section.offset));
         }
-        break;
-      case 4:
-        for (const type of section.tables) {
-          this.#spaces.tables.push({ kind: 1, type });
-        }
-        break;
-      case 5:
+        return;
+      case SectionId.Table:
+        for (const type of section.tables) this.#spaces.tables.push({ kind: Kind.Table, type });
+        return;
+      case SectionId.Memory:
         for (const type of section.memories) {
-          this.#spaces.memories.push({ kind: 2, type });
+          this.#spaces.memories.push({ kind: Kind.Memory, type });
         }
-        break;
-      case 6:
-        for (const g of section.globals) {
-          this.#spaces.globals.push({ kind: 3, type: g.type });
+        return;
+      case SectionId.Global:
+        for (const global of section.globals) {
+          this.#spaces.globals.push({ kind: Kind.Global, type: global.type });
         }
-        break;
-      case 7:
+        return;
+      case SectionId.Export:
         for (const e of section.exports) this.#export(e);
-        break;
-      case 14:
+        return;
+      case SectionId.Module:
         for (const nested of section.modules) this.#nestedModule(nested);
-        break;
-      case 15:
+        return;
+      case SectionId.Instance:
         for (const def of section.instances) this.#instance(def);
-        break;
-      case 16:
+        return;
+      case SectionId.Alias:
         for (const alias of section.aliases) this.#alias(alias);
-        break;
+        return;
+      case SectionId.Custom:
+      case SectionId.Start:
+      case SectionId.Element:
+      case SectionId.Code:
+      case SectionId.Data:
+      case SectionId.DataCount:
+        // Core validation is V8's.
+        return;
       default:
-        // Start, element, code, data, data count: core validation is V8's.
-        break;
+        unreachable(section, "section");
     }
-  }
-
-  // ---- types -------------------------------------------------------------
-
-  #typeSlot(index: number, offset?: number): TypeSlot {
-    const slot = this.#spaces.types[index];
-    if (slot === undefined) {
-      this.#fail(
-        `type index ${index} out of bounds (${this.#spaces.types.length} types defined so far)`,
-        offset,
-      );
-    }
-    return slot;
-  }
-
-  #funcType(index: number, offset?: number): number {
-    const slot = this.#typeSlot(index, offset);
-    if (slot.form !== "func") {
-      this.#fail(
-        `type ${index} is a ${slot.form} type, expected a func type`,
-        offset,
-      );
-    }
-    return slot.index;
-  }
-
-  /** The entity type an import descriptor describes, its type indices checked. */
-  #descType(desc: ImportDesc, offset?: number): EntityType {
-    switch (desc.kind) {
-      case 0:
-        return { kind: 0, type: this.#funcType(desc.type, offset) };
-      case 5:
-      case 6: {
-        const want = desc.kind === 5 ? "module" : "instance";
-        const slot = this.#typeSlot(desc.type, offset);
-        if (slot.form !== want) {
-          this.#fail(
-            `type ${desc.type} is a ${slot.form} type, expected a ${want} type`,
-            offset,
-          );
-        }
-        return { kind: desc.kind, type: slot.index };
-      }
-      default:
-        return desc;
-    }
-  }
-
-  #typeDef(def: TypeDef): void {
-    const types = this.#blob.types;
-    if (def.form === "func") {
-      this.#spaces.types.push({
-        form: "func",
-        index: types.func(def.params, def.results),
-      });
-      return;
-    }
-    const exports = this.#namedExports(def.exports, def.offset);
-    if (def.form === "instance") {
-      const index = this.#intern(() => types.instance({ exports }), def.offset);
-      this.#spaces.types.push({ form: "instance", index });
-      return;
-    }
-    const imports = this.#normalizedImports(def.imports, def.offset);
-    const index = this.#intern(
-      () => types.module({ imports, exports }),
-      def.offset,
-    );
-    this.#spaces.types.push({ form: "module", index });
-  }
-
-  #namedExports(
-    list: readonly { name: string; desc: ImportDesc }[],
-    offset?: number,
-  ): NamedType[] {
-    const seen = new Set<string>();
-    const out: NamedType[] = [];
-    for (const e of list) {
-      if (seen.has(e.name)) {
-        this.#fail(
-          `duplicate export name ${JSON.stringify(e.name)} in type`,
-          offset,
-        );
-      }
-      seen.add(e.name);
-      out.push({ name: e.name, type: this.#descType(e.desc, offset) });
-    }
-    return out;
-  }
-
-  /** Imports of a module type, two-level ones gathered into instance imports. */
-  #normalizedImports(
-    list: readonly { module: string; field: string | null; desc: ImportDesc }[],
-    offset?: number,
-  ): NamedType[] {
-    type Group = { name: string; fields: NamedType[]; names: Set<string> };
-    const out: (NamedType | Group)[] = [];
-    const byName = new Map<string, Group | null>();
-    for (const imp of list) {
-      const type = this.#descType(imp.desc, offset);
-      const group = byName.get(imp.module);
-      if (imp.field === null) {
-        if (group !== undefined) {
-          this.#fail(
-            `duplicate import name ${JSON.stringify(imp.module)} in module type`,
-            offset,
-          );
-        }
-        byName.set(imp.module, null);
-        out.push({ name: imp.module, type });
-        continue;
-      }
-      if (group === null) {
-        this.#fail(
-          `duplicate import name ${JSON.stringify(imp.module)} in module type`,
-          offset,
-        );
-      }
-      if (group === undefined) {
-        const fresh = {
-          name: imp.module,
-          fields: [{ name: imp.field, type }],
-          names: new Set([imp.field]),
-        };
-        byName.set(imp.module, fresh);
-        out.push(fresh);
-      } else {
-        if (group.names.has(imp.field)) {
-          this.#fail(
-            `duplicate import ${JSON.stringify(imp.module)} ${
-              JSON.stringify(imp.field)
-            } in module type`,
-            offset,
-          );
-        }
-        group.fields.push({ name: imp.field, type });
-        group.names.add(imp.field);
-      }
-    }
-    return out.map((item) =>
-      "fields" in item
-        ? {
-          name: item.name,
-          type: {
-            kind: 6,
-            type: this.#intern(
-              () => this.#blob.types.instance({ exports: item.fields }),
-              offset,
-            ),
-          },
-        }
-        : item
-    );
   }
 
   // ---- imports -----------------------------------------------------------
@@ -401,78 +268,93 @@ export class ModuleBuilder {
   /** Pushes an imported or aliased entity; core kinds also become core imports. */
   #pushEntity(type: EntityType): void {
     this.#spaces.push(type);
-    if (type.kind <= 3) this.#coreImports.push(type);
+    if (isCoreEntityType(type)) this.#coreImports.push(type);
   }
 
+  /**
+   * An import section: each single-level import is one import of the
+   * module; the two-level ones are grouped into the section's implicit
+   * instances (`lib/implicit_instance.ts`), each imported where its first
+   * import is, and stand for aliases of their exports.
+   */
   #importSection(section: ImportSection): void {
-    // Two-level imports of this section, by module name: the implicit instance.
-    const implicit = new Map<
-      string,
-      {
-        instance: number;
-        slot: number;
-        fields: NamedType[];
-        names: Set<string>;
-        offsets: (number | undefined)[];
-      }
-    >();
+    const implicit: ImplicitInstances<ImportedInstance> = new Map();
     for (const imp of section.imports) {
-      const type = this.#descType(imp.desc, imp.offset);
+      const type = this.#typeDefinitions.entityType(imp.desc, imp.offset);
       this.#imports.push({ module: imp.module, field: imp.field, type });
-      if (imp.field === null) {
-        this.#claimImportName(imp.module, imp.offset);
-        this.#importTypes.push({ name: imp.module, type });
-        this.#importOffsets.push(imp.offset);
-        this.#initializers.push({
-          op: "import",
-          name: imp.module,
-          kind: type.kind,
-        });
-        this.#pushEntity(type);
-        continue;
-      }
-      let group = implicit.get(imp.module);
-      if (group === undefined) {
-        this.#claimImportName(imp.module, imp.offset);
-        group = {
-          instance: this.#spaces.instances.push(-1) - 1,
-          slot: this.#importTypes.push({
-            name: imp.module,
-            type: { kind: 6, type: -1 },
-          }) - 1,
-          fields: [],
-          names: new Set(),
-          offsets: [],
-        };
-        this.#importOffsets.push(imp.offset);
-        implicit.set(imp.module, group);
-        this.#initializers.push({ op: "import", name: imp.module, kind: 6 });
-      } else if (this.#moduleLinking && group.names.has(imp.field)) {
-        this.#fail(
-          `duplicate import ${JSON.stringify(imp.module)} ${JSON.stringify(imp.field)}`,
-          imp.offset,
-        );
-      }
-      group.fields.push({ name: imp.field, type });
-      group.names.add(imp.field);
-      group.offsets.push(imp.offset);
-      this.#initializers.push({
-        op: "alias",
-        instance: group.instance,
-        name: imp.field,
-        kind: type.kind,
-      });
-      this.#pushEntity(type);
+      if (imp.field === null) this.#singleLevelImport(imp, type);
+      else this.#twoLevelImport(implicit, imp, imp.field, type);
     }
-    for (const [name, group] of implicit) {
-      const index = this.#intern(
-        () => this.#blob.types.instance({ exports: group.fields }),
-        (member) => group.offsets[member],
+    // Each implicit instance's type is known once the section is.
+    for (const [name, instance] of implicit) {
+      const index = this.#errors.intern(
+        () => this.#blob.types.instance({ exports: instance.exports }),
+        (member) => instance.offsets[member],
         `the instance of imports from ${JSON.stringify(name)}`,
       );
-      this.#spaces.instances[group.instance] = index;
-      this.#importTypes[group.slot] = { name, type: { kind: 6, type: index } };
+      this.#spaces.instances[instance.index] = index;
+      this.#importTypes[instance.importSlot] = { name, type: { kind: Kind.Instance, type: index } };
     }
+  }
+
+  #singleLevelImport(imp: Import, type: EntityType): void {
+    this.#claimImportName(imp.module, imp.offset);
+    this.#importTypes.push({ name: imp.module, type });
+    this.#importOffsets.push(imp.offset);
+    this.#initializers.push({ op: "import", name: imp.module, kind: type.kind });
+    this.#pushEntity(type);
+  }
+
+  /** A two-level import: an export of the implicit instance of its module name in its section. */
+  #twoLevelImport(
+    implicit: ImplicitInstances<ImportedInstance>,
+    imp: Import,
+    field: string,
+    type: EntityType,
+  ): void {
+    const instance = joinImplicitInstance(
+      implicit,
+      imp.module,
+      () => this.#startImplicitInstance(imp),
+    );
+    // Core wasm allows a field twice; module linking does not.
+    if (this.#moduleLinking && instance.fields.has(field)) {
+      this.#fail(
+        `duplicate import ${JSON.stringify(imp.module)} ${JSON.stringify(field)}`,
+        imp.offset,
+      );
+    }
+    instance.exports.push({ name: field, type });
+    instance.fields.add(field);
+    instance.offsets.push(imp.offset);
+    this.#initializers.push({
+      op: "alias",
+      instance: instance.index,
+      name: field,
+      kind: type.kind,
+    });
+    this.#pushEntity(type);
+  }
+
+  /**
+   * Imports the implicit instance that `imp` starts, at its place. Its type
+   * is filled in at the end of the section.
+   */
+  #startImplicitInstance(imp: Import): ImportedInstance {
+    this.#claimImportName(imp.module, imp.offset);
+    const instance: ImportedInstance = {
+      index: this.#spaces.instances.push(-1) - 1,
+      importSlot: this.#importTypes.push({
+        name: imp.module,
+        type: { kind: Kind.Instance, type: -1 },
+      }) - 1,
+      exports: [],
+      offsets: [],
+      fields: new Set(),
+    };
+    this.#importOffsets.push(imp.offset);
+    this.#initializers.push({ op: "import", name: imp.module, kind: Kind.Instance });
+    return instance;
   }
 
   // ---- module-linking definitions ----------------------------------------
@@ -480,23 +362,18 @@ export class ModuleBuilder {
   #nestedModule(ir: ModuleIR): void {
     const name = moduleNameOf(ir);
     const label = name === undefined ? `module ${this.#spaces.modules.length}` : `module $${name}`;
-    const child = new ModuleBuilder(this.#blob, this, [...this.#path, label]);
+    const child = new ModuleBuilder(this.#blob, this, [...this.#errors.path, label]);
     const index = child.#compile(ir, label);
     this.#spaces.modules.push(this.#blob.modules[index]!.type);
     this.#initializers.push({ op: "module", compiled: index });
     this.#children.push(index);
   }
 
-  #checkIndex(
-    kind: number,
-    index: number,
-    what: string,
-    offset?: number,
-  ): void {
+  #checkIndex(kind: EntityKind, index: number, what: string, offset?: number): void {
     const count = this.#spaces.count(kind);
     if (index >= count) {
       // Local definitions follow the prelude in binary order.
-      const hint = kind <= 3 && !this.#coreStarted
+      const hint = isCoreKind(kind) && !this.#coreStarted
         ? "; local definitions come later in binary order and cannot be used here"
         : "";
       this.#fail(
@@ -507,15 +384,29 @@ export class ModuleBuilder {
   }
 
   #instance(def: InstanceDef): void {
-    this.#checkIndex(5, def.module, "instantiate", def.offset);
+    this.#checkIndex(Kind.Module, def.module, "instantiate", def.offset);
     if (def.args.length > MAX_INSTANTIATE_ARGS) {
       this.#fail(
         `instantiate: ${def.args.length} arguments exceed the limit of ${MAX_INSTANTIATE_ARGS}`,
         def.offset,
       );
     }
-    const types = this.#blob.types;
-    const moduleType = types.modules[this.#spaces.modules[def.module]];
+    const args = this.#instantiateArgs(def);
+    this.#checkInstantiateArgs(def, args);
+    const instanceType = this.#errors.intern(
+      () => this.#blob.types.instanceOf(this.#spaces.modules[def.module]),
+      def.offset,
+    );
+    this.#spaces.instances.push(instanceType);
+    this.#initializers.push({
+      op: "instantiate",
+      module: def.module,
+      args: def.args,
+    });
+  }
+
+  /** The types of the arguments of `def`, by name, their names distinct and their indices checked. */
+  #instantiateArgs(def: InstanceDef): Map<string, EntityType> {
     const args = new Map<string, EntityType>();
     for (const arg of def.args) {
       if (args.has(arg.name)) {
@@ -532,6 +423,13 @@ export class ModuleBuilder {
       );
       args.set(arg.name, this.#spaces.entity(arg.kind, arg.index));
     }
+    return args;
+  }
+
+  /** Checks that `args` give each import of the module `def` instantiates a subtype of its type. */
+  #checkInstantiateArgs(def: InstanceDef, args: ReadonlyMap<string, EntityType>): void {
+    const types = this.#blob.types;
+    const moduleType = types.modules[this.#spaces.modules[def.module]];
     for (const imp of moduleType.imports) {
       const given = args.get(imp.name);
       if (given === undefined) {
@@ -550,48 +448,52 @@ export class ModuleBuilder {
         );
       }
     }
-    const instanceType = this.#intern(
-      () => types.instanceOf(this.#spaces.modules[def.module]),
-      def.offset,
-    );
-    this.#spaces.instances.push(instanceType);
-    this.#initializers.push({
-      op: "instantiate",
-      module: def.module,
-      args: def.args,
-    });
   }
 
   #alias(alias: Alias): void {
-    if (alias.form === "instanceExport") {
-      this.#checkIndex(6, alias.instance, "alias", alias.offset);
-      const instanceType = this.#spaces.instances[alias.instance];
-      const type = this.#blob.types.instanceExport(instanceType, alias.name);
-      if (type === undefined) {
-        this.#fail(
-          `alias: instance ${alias.instance} has no export ${JSON.stringify(alias.name)}`,
-          alias.offset,
-        );
-      }
-      if (type.kind !== alias.kind) {
-        this.#fail(
-          `alias: export ${JSON.stringify(alias.name)} of instance ${alias.instance} is a ${
-            kindName(type.kind)
-          }, not a ${kindName(alias.kind)}`,
-          alias.offset,
-        );
-      }
-      this.#initializers.push({
-        op: "alias",
-        instance: alias.instance,
-        name: alias.name,
-        kind: alias.kind,
-      });
-      this.#pushEntity(type);
-      return;
+    switch (alias.form) {
+      case "instanceExport":
+        this.#instanceExportAlias(alias);
+        return;
+      case "outerModule":
+      case "outerType":
+        this.#outerAlias(alias);
+        return;
+      default:
+        unreachable(alias, "alias");
     }
-    // Outer alias: find the enclosing module `depth` levels up, and what of
-    // it was visible where the path towards us was defined.
+  }
+
+  #instanceExportAlias(alias: InstanceExportAlias): void {
+    this.#checkIndex(Kind.Instance, alias.instance, "alias", alias.offset);
+    const instanceType = this.#spaces.instances[alias.instance];
+    const type = this.#blob.types.instanceExport(instanceType, alias.name);
+    if (type === undefined) {
+      this.#fail(
+        `alias: instance ${alias.instance} has no export ${JSON.stringify(alias.name)}`,
+        alias.offset,
+      );
+    }
+    if (type.kind !== alias.kind) {
+      this.#fail(
+        `alias: export ${JSON.stringify(alias.name)} of instance ${alias.instance} is a ${
+          kindName(type.kind)
+        }, not a ${kindName(alias.kind)}`,
+        alias.offset,
+      );
+    }
+    this.#initializers.push({
+      op: "alias",
+      instance: alias.instance,
+      name: alias.name,
+      kind: alias.kind,
+    });
+    this.#pushEntity(type);
+  }
+
+  #outerAlias(alias: OuterModuleAlias | OuterTypeAlias): void {
+    // Find the enclosing module `depth` levels up, and what of it was
+    // visible where the path towards us was defined.
     const inner = this.#ancestor(alias.depth);
     const target = inner.#parent;
     if (target === undefined) {
@@ -622,9 +524,9 @@ export class ModuleBuilder {
   /** This module's ancestor `levels` up (or the outermost one, if there are fewer). */
   #ancestor(levels: number): ModuleBuilder {
     // deno-lint-ignore no-this-alias
-    let m: ModuleBuilder = this;
-    for (let d = 0; d < levels && m.#parent; d++) m = m.#parent;
-    return m;
+    let module: ModuleBuilder = this;
+    for (let level = 0; level < levels && module.#parent; level++) module = module.#parent;
+    return module;
   }
 
   /** Captures module `index` of the module `depth` levels out; returns the upvar index. */
@@ -648,18 +550,10 @@ export class ModuleBuilder {
       this.#fail(`duplicate export name ${JSON.stringify(e.name)}`, e.offset);
     }
     this.#exportNames.add(e.name);
-    this.#checkIndex(
-      e.kind,
-      e.index,
-      `export ${JSON.stringify(e.name)}`,
-      e.offset,
-    );
-    const local = e.kind <= 3 && e.index >= this.#importedCounts[e.kind];
+    this.#checkIndex(e.kind, e.index, `export ${JSON.stringify(e.name)}`, e.offset);
+    const local = isCoreKind(e.kind) && e.index >= this.#importedCounts[e.kind];
     this.#exports.push({ name: e.name, kind: e.kind, index: e.index, local });
-    this.#exportTypes.push({
-      name: e.name,
-      type: this.#spaces.entity(e.kind, e.index),
-    });
+    this.#exportTypes.push({ name: e.name, type: this.#spaces.entity(e.kind, e.index) });
     this.#exportOffsets.push(e.offset);
   }
 }

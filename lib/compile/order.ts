@@ -4,44 +4,75 @@
  * @module
  */
 
-import type { ModuleIR, Section } from "../ir.ts";
+import { isCoreKind, type ModuleIR, type Section, SectionId, unreachable } from "../ir.ts";
 
 /** Names of sections, for messages. */
-export const SECTION_NAMES: Readonly<Record<number, string>> = {
-  0: "custom",
-  1: "type",
-  2: "import",
-  3: "function",
-  4: "table",
-  5: "memory",
-  6: "global",
-  7: "export",
-  8: "start",
-  9: "element",
-  10: "code",
-  11: "data",
-  12: "data count",
-  13: "tag",
-  14: "module",
-  15: "instance",
-  16: "alias",
+export const SECTION_NAMES: Readonly<Record<SectionId, string>> = {
+  [SectionId.Custom]: "custom",
+  [SectionId.Type]: "type",
+  [SectionId.Import]: "import",
+  [SectionId.Function]: "function",
+  [SectionId.Table]: "table",
+  [SectionId.Memory]: "memory",
+  [SectionId.Global]: "global",
+  [SectionId.Export]: "export",
+  [SectionId.Start]: "start",
+  [SectionId.Element]: "element",
+  [SectionId.Code]: "code",
+  [SectionId.Data]: "data",
+  [SectionId.DataCount]: "data count",
+  [SectionId.Tag]: "tag",
+  [SectionId.Module]: "module",
+  [SectionId.Instance]: "instance",
+  [SectionId.Alias]: "alias",
 };
 
-// Position of each core section after the module-linking prelude.
-const CORE_RANK: Readonly<Record<number, number>> = {
-  3: 1,
-  4: 2,
-  5: 3,
-  6: 4,
-  7: 5,
-  8: 6,
-  9: 7,
-  12: 8,
-  10: 9,
-  11: 10,
+/** The sections of the module-linking prelude, which precede every core section, in any order. */
+type PreludeSectionId =
+  | typeof SectionId.Type
+  | typeof SectionId.Import
+  | typeof SectionId.Module
+  | typeof SectionId.Instance
+  | typeof SectionId.Alias;
+
+/** The core sections: those that follow the prelude, in a fixed order. */
+type CoreSectionId = Exclude<Section["id"], PreludeSectionId | typeof SectionId.Custom>;
+
+const PRELUDE: ReadonlySet<number> = new Set<PreludeSectionId>([
+  SectionId.Type,
+  SectionId.Import,
+  SectionId.Module,
+  SectionId.Instance,
+  SectionId.Alias,
+]);
+
+// Position of each core section after the module-linking prelude. A record,
+// so that a new core section must be given its place.
+const CORE_RANK: Readonly<Record<CoreSectionId, number>> = {
+  [SectionId.Function]: 1,
+  [SectionId.Table]: 2,
+  [SectionId.Memory]: 3,
+  [SectionId.Global]: 4,
+  [SectionId.Export]: 5,
+  [SectionId.Start]: 6,
+  [SectionId.Element]: 7,
+  [SectionId.DataCount]: 8,
+  [SectionId.Code]: 9,
+  [SectionId.Data]: 10,
 };
 
-const PRELUDE = new Set([1, 2, 14, 15, 16]);
+/** Whether section `id` is one of the module-linking prelude's: type, import, module, instance, alias. */
+function isPreludeSection(id: Section["id"]): id is PreludeSectionId {
+  return PRELUDE.has(id);
+}
+
+/**
+ * Whether section `id` is a core section: function up to data, the sections
+ * a core module holds after its types and imports.
+ */
+export function isCoreSection(id: Section["id"]): id is CoreSectionId {
+  return id !== SectionId.Custom && !isPreludeSection(id);
+}
 
 /**
  * Whether a module uses any module-linking feature. A module that does not
@@ -51,21 +82,34 @@ const PRELUDE = new Set([1, 2, 14, 15, 16]);
 export function usesModuleLinking(module: ModuleIR): boolean {
   for (const s of module.sections) {
     switch (s.id) {
-      case 14:
-      case 15:
-      case 16:
+      case SectionId.Module:
+      case SectionId.Instance:
+      case SectionId.Alias:
         return true;
-      case 1:
+      case SectionId.Type:
         if (s.types.some((t) => t.form !== "func")) return true;
         break;
-      case 2:
-        if (s.imports.some((i) => i.field === null || i.desc.kind >= 5)) {
+      case SectionId.Import:
+        if (s.imports.some((i) => i.field === null || !isCoreKind(i.desc.kind))) {
           return true;
         }
         break;
-      case 7:
-        if (s.exports.some((e) => e.kind >= 5)) return true;
+      case SectionId.Export:
+        if (s.exports.some((e) => !isCoreKind(e.kind))) return true;
         break;
+      case SectionId.Custom:
+      case SectionId.Function:
+      case SectionId.Table:
+      case SectionId.Memory:
+      case SectionId.Global:
+      case SectionId.Start:
+      case SectionId.Element:
+      case SectionId.Code:
+      case SectionId.Data:
+      case SectionId.DataCount:
+        break;
+      default:
+        unreachable(s, "section");
     }
   }
   return false;
@@ -80,12 +124,12 @@ export function sectionOrderError(
   moduleLinking: boolean,
 ): { message: string; section: Section } | null {
   let rank = 0;
-  let last = 0;
-  const seen = new Set<number>();
+  let last: Section["id"] = SectionId.Custom;
+  const seen = new Set<Section["id"]>();
   for (const s of module.sections) {
-    if (s.id === 0) continue;
+    if (s.id === SectionId.Custom) continue;
     const name = SECTION_NAMES[s.id];
-    if (PRELUDE.has(s.id)) {
+    if (isPreludeSection(s.id)) {
       if (rank > 0) {
         return {
           message: `unexpected ${name} section after the ${
@@ -96,7 +140,7 @@ export function sectionOrderError(
       }
       if (!moduleLinking) {
         // Core wasm: at most one type section, then at most one import section.
-        if (seen.has(s.id) || (s.id === 1 && seen.has(2))) {
+        if (seen.has(s.id) || (s.id === SectionId.Type && seen.has(SectionId.Import))) {
           return {
             message:
               `unexpected ${name} section: out of order or repeated (junk after last section)`,
@@ -105,10 +149,10 @@ export function sectionOrderError(
         }
       }
     } else {
-      const r = CORE_RANK[s.id];
-      if (r <= rank) {
+      const sectionRank = CORE_RANK[s.id];
+      if (sectionRank <= rank) {
         return {
-          message: r === rank
+          message: sectionRank === rank
             ? `duplicate ${name} section (junk after last section)`
             : `unexpected ${name} section after the ${
               SECTION_NAMES[last]
@@ -116,7 +160,7 @@ export function sectionOrderError(
           section: s,
         };
       }
-      rank = r;
+      rank = sectionRank;
     }
     seen.add(s.id);
     last = s.id;

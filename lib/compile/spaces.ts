@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type CoreKind, type EntityKind, Kind, unreachable } from "../ir.ts";
 import type { EntityType } from "../types.ts";
 
 /** A slot of a module's type index space: which kind of type, and its index in the TypeTables. */
@@ -15,70 +16,94 @@ export interface TypeSlot {
 
 /** The index spaces of a module as validation sees them: types of every item. */
 export class IndexSpaces {
+  /** The type index space. */
   readonly types: TypeSlot[] = [];
+  /** Each func's type, an index into the TypeTables' funcs. */
   readonly funcs: number[] = [];
+  /** Each table's type. */
   readonly tables: EntityType[] = [];
+  /** Each memory's type. */
   readonly memories: EntityType[] = [];
+  /** Each global's type. */
   readonly globals: EntityType[] = [];
+  /** Each module's type, an index into the TypeTables' modules. */
   readonly modules: number[] = [];
+  /** Each instance's type, an index into the TypeTables' instances. */
   readonly instances: number[] = [];
 
-  count(kind: number): number {
+  /** How many items of `kind` there are so far. */
+  count(kind: EntityKind): number {
     switch (kind) {
-      case 0:
+      case Kind.Func:
         return this.funcs.length;
-      case 1:
+      case Kind.Table:
         return this.tables.length;
-      case 2:
+      case Kind.Memory:
         return this.memories.length;
-      case 3:
+      case Kind.Global:
         return this.globals.length;
-      case 5:
+      case Kind.Module:
         return this.modules.length;
-      case 6:
+      case Kind.Instance:
         return this.instances.length;
       default:
-        return this.types.length;
+        return unreachable(kind, "entity kind");
     }
   }
 
-  entity(kind: number, index: number): EntityType {
+  /** How many funcs, tables, memories and globals there are so far. */
+  coreCounts(): Record<CoreKind, number> {
+    return {
+      [Kind.Func]: this.funcs.length,
+      [Kind.Table]: this.tables.length,
+      [Kind.Memory]: this.memories.length,
+      [Kind.Global]: this.globals.length,
+    };
+  }
+
+  /** The type of item `index` of `kind`, which the caller has checked exists. */
+  entity(kind: EntityKind, index: number): EntityType {
     switch (kind) {
-      case 0:
-        return { kind: 0, type: this.funcs[index] };
-      case 1:
+      case Kind.Func:
+        return { kind: Kind.Func, type: this.funcs[index] };
+      case Kind.Table:
         return this.tables[index];
-      case 2:
+      case Kind.Memory:
         return this.memories[index];
-      case 3:
+      case Kind.Global:
         return this.globals[index];
-      case 5:
-        return { kind: 5, type: this.modules[index] };
+      case Kind.Module:
+        return { kind: Kind.Module, type: this.modules[index] };
+      case Kind.Instance:
+        return { kind: Kind.Instance, type: this.instances[index] };
       default:
-        return { kind: 6, type: this.instances[index] };
+        return unreachable(kind, "entity kind");
     }
   }
 
+  /** Adds an item of type `type` to the index space of its kind. */
   push(type: EntityType): void {
     switch (type.kind) {
-      case 0:
+      case Kind.Func:
         this.funcs.push(type.type);
-        break;
-      case 1:
+        return;
+      case Kind.Table:
         this.tables.push(type);
-        break;
-      case 2:
+        return;
+      case Kind.Memory:
         this.memories.push(type);
-        break;
-      case 3:
+        return;
+      case Kind.Global:
         this.globals.push(type);
-        break;
-      case 5:
+        return;
+      case Kind.Module:
         this.modules.push(type.type);
-        break;
-      case 6:
+        return;
+      case Kind.Instance:
         this.instances.push(type.type);
-        break;
+        return;
+      default:
+        unreachable(type, "entity type");
     }
   }
 }

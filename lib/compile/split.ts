@@ -10,8 +10,18 @@
  */
 
 import { encode } from "../binary/encode.ts";
-import type { ExportSection, Import, ModuleIR, Section } from "../ir.ts";
-import type { EntityType, TypeTables } from "../types.ts";
+import {
+  type CoreKind,
+  type ExportSection,
+  type Import,
+  isCoreKind,
+  Kind,
+  type ModuleIR,
+  type Section,
+  SectionId,
+} from "../ir.ts";
+import type { CoreEntityType, TypeTables } from "../types.ts";
+import { isCoreSection } from "./order.ts";
 import type { TypeSlot } from "./spaces.ts";
 
 /** What the split needs to know about a validated module. */
@@ -21,13 +31,22 @@ export interface CoreParts {
   /** The module's type index space. */
   readonly typeSlots: readonly TypeSlot[];
   /** Imported and aliased core entities, in binary order. */
-  readonly coreImports: readonly EntityType[];
-  /** How many funcs, tables, memories and globals are imported or aliased. */
-  readonly importedCounts: readonly number[];
+  readonly coreImports: readonly CoreEntityType[];
+  /** How many funcs, tables, memories and globals are imported or aliased, by kind. */
+  readonly importedCounts: Readonly<Record<CoreKind, number>>;
 }
 
 // Sections that define or initialize something of the module's own.
-const DEFINING = new Set([3, 4, 5, 6, 8, 9, 10, 11]);
+const DEFINING: ReadonlySet<number> = new Set([
+  SectionId.Function,
+  SectionId.Table,
+  SectionId.Memory,
+  SectionId.Global,
+  SectionId.Start,
+  SectionId.Element,
+  SectionId.Code,
+  SectionId.Data,
+]);
 
 /**
  * The core wasm bytes, or `null` when the module neither defines anything a
@@ -38,7 +57,7 @@ export function buildCoreModule(parts: CoreParts): Uint8Array | null {
   const { ir, types } = parts;
   const needed = ir.sections.some((s) =>
     DEFINING.has(s.id) ||
-    (s.id === 2 && s.imports.some((i) => i.desc.kind <= 3))
+    (s.id === SectionId.Import && s.imports.some((i) => isCoreKind(i.desc.kind)))
   );
   if (!needed) return null;
 
@@ -55,19 +74,19 @@ export function buildCoreModule(parts: CoreParts): Uint8Array | null {
   });
   const imports: Import[] = parts.coreImports.map((type, i) => {
     const field = String(i);
-    if (type.kind !== 0) return { module: "", field, desc: type } as Import;
+    if (type.kind !== Kind.Func) return { module: "", field, desc: type };
     let index = coreTypeOf.get(type.type);
     if (index === undefined) {
       index = funcTypes.push(types.funcs[type.type]) - 1;
       coreTypeOf.set(type.type, index);
     }
-    return { module: "", field, desc: { kind: 0, type: index } };
+    return { module: "", field, desc: { kind: Kind.Func, type: index } };
   });
 
   const sections: Section[] = [];
   if (funcTypes.length > 0) {
     sections.push({
-      id: 1,
+      id: SectionId.Type,
       types: funcTypes.map((f) => ({
         form: "func",
         params: [...f.params],
@@ -75,13 +94,14 @@ export function buildCoreModule(parts: CoreParts): Uint8Array | null {
       })),
     });
   }
-  if (imports.length > 0) sections.push({ id: 2, imports });
+  if (imports.length > 0) sections.push({ id: SectionId.Import, imports });
+  // Custom sections among the core ones are kept; those of the prelude are not.
   let inCore = false;
   for (const s of ir.sections) {
-    if (s.id >= 3 && s.id <= 13) inCore = true;
-    if (s.id === 7) {
+    if (isCoreSection(s.id)) inCore = true;
+    if (s.id === SectionId.Export) {
       sections.push(localExports(s, parts.importedCounts));
-    } else if ((s.id >= 3 && s.id <= 12) || (s.id === 0 && inCore)) {
+    } else if (isCoreSection(s.id) || (s.id === SectionId.Custom && inCore)) {
       sections.push(s);
     }
   }
@@ -91,10 +111,10 @@ export function buildCoreModule(parts: CoreParts): Uint8Array | null {
 /** The exports that a core instance gives: locally defined funcs, tables, memories, globals. */
 function localExports(
   s: ExportSection,
-  importedCounts: readonly number[],
+  importedCounts: Readonly<Record<CoreKind, number>>,
 ): ExportSection {
   return {
-    id: 7,
-    exports: s.exports.filter((e) => e.kind <= 3 && e.index >= importedCounts[e.kind]),
+    id: SectionId.Export,
+    exports: s.exports.filter((e) => isCoreKind(e.kind) && e.index >= importedCounts[e.kind]),
   };
 }

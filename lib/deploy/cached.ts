@@ -6,7 +6,8 @@
  */
 
 import { compile } from "../api.ts";
-import { type CacheOutcome, loadThroughCache, optionsRecord } from "./cache.ts";
+import { type CacheOutcome, loadThroughCache } from "./cache.ts";
+import { optionsRecord } from "./options.ts";
 import type { ArtifactError } from "../errors.ts";
 import type { Module } from "../runtime/module.ts";
 

@@ -27,8 +27,9 @@ export class BundleError extends Error {
   /** What `deno bundle` wrote to stderr (`""` if it did not run). */
   readonly stderr: string;
 
-  /** Makes an error; the message gets the bundler's stderr added. */
-  constructor(reason: string, stderr = "", options?: ErrorOptions) {
+  /** Makes an error; the message gets `where.stderr`, the bundler's output, added. */
+  constructor(reason: string, where: { stderr?: string } = {}, options?: ErrorOptions) {
+    const stderr = where.stderr ?? "";
     super(stderr === "" ? reason : `${reason}:\n${stderr}`, options);
     this.name = "BundleError";
     this.reason = reason;
@@ -101,18 +102,20 @@ export async function bundle(entry: string, options: BundleOptions = {}): Promis
     } catch (e) {
       throw new BundleError(
         `could not run \`deno bundle\`: ${e instanceof Error ? e.message : String(e)}`,
-        "",
+        {},
         { cause: e },
       );
     }
     const stderr = new TextDecoder().decode(result.stderr).trim();
     if (!result.success) {
-      throw new BundleError(`deno bundle failed with exit code ${result.code}`, stderr);
+      throw new BundleError(`deno bundle failed with exit code ${result.code}`, { stderr });
     }
     try {
       return await Deno.readTextFile(`${dir}/out.js`);
     } catch (e) {
-      throw new BundleError("deno bundle succeeded but wrote no output", stderr, { cause: e });
+      throw new BundleError("deno bundle succeeded but wrote no output", { stderr }, {
+        cause: e,
+      });
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -49,7 +49,24 @@ export async function loadArtifact(
   bytes: Uint8Array,
   source?: string,
 ): Promise<Module> {
-  const module = Module.deserialize(bytes, source);
+  return await compileAll(Module.deserialize(bytes, source));
+}
+
+/**
+ * Compiles every core module of `module` with V8 in parallel, as
+ * {@linkcode loadArtifact} does after reading, so that instantiation does no
+ * compiling. Throws `CompileError` as `loadArtifact` does.
+ *
+ * @param module A module loaded from an artifact.
+ * @returns The same module.
+ *
+ * @example
+ * ```ts
+ * import { compileAll, deserialize } from "./load.ts";
+ * const module = await compileAll(deserialize(await Deno.readFile("app.mlk"), "app.mlk"));
+ * ```
+ */
+export async function compileAll(module: Module): Promise<Module> {
   const { blob } = moduleParts(module);
   await compileCores(blob, modulePaths(blob.compiled));
   return module;

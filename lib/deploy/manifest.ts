@@ -8,24 +8,19 @@
  * @module
  */
 
-import { ArtifactError } from "../errors.ts";
-import { MAX_MANIFEST_BYTES } from "../limits.ts";
-import { compileCores, type Module, moduleParts, modulePaths } from "../runtime/module.ts";
-import {
-  entryPath,
-  inDirectory,
-  KEY,
-  limitOption,
-  MAX_ARTIFACT_BYTES,
-  optionsRecord,
-  readBounded,
-  readEntry,
-  typeName,
-} from "./cache.ts";
 import { ARTIFACT_VERSION } from "../artifact/format.ts";
+import { typeName } from "../errors.ts";
+import { textFileUtf8 } from "../encoding.ts";
+import { ArtifactError } from "../errors.ts";
+import { MAX_ARTIFACT_BYTES, MAX_MANIFEST_BYTES } from "../limits.ts";
+import type { Module } from "../runtime/module.ts";
+import { entryPath, KEY, readEntry } from "./cache_entry.ts";
+import { inDirectory, readBounded } from "./files.ts";
+import { compileAll } from "./load.ts";
+import { isRecord, limitOption, optionsRecord } from "./options.ts";
 
 /** File name of the manifest in a cache directory. */
-export const MANIFEST_FILE = "manifest.json";
+const MANIFEST_FILE = "manifest.json";
 
 /** One source in the manifest: its cache key and the size of its artifact. */
 export interface ManifestEntry {
@@ -138,10 +133,7 @@ export async function loadFromManifest(
     );
   }
   if (entry.state === "corrupt") throw entry.error;
-  // What `loadArtifact` does after reading: compile every core module now.
-  const { blob } = moduleParts(entry.module);
-  await compileCores(blob, modulePaths(blob.compiled));
-  return entry.module;
+  return await compileAll(entry.module);
 }
 
 /**
@@ -225,14 +217,10 @@ async function readText(path: string, limit: number): Promise<string> {
     );
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return textFileUtf8.decode(bytes);
   } catch (e) {
     throw new ArtifactError("the manifest is not UTF-8 text", { source: path }, { cause: e });
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isSize(value: unknown): value is number {

@@ -14,30 +14,26 @@
  * @module
  */
 
-import { ArtifactError } from "../errors.ts";
-import { MAX_MANIFEST_BYTES } from "../limits.ts";
-import { isModule, type Module } from "../runtime/module.ts";
 import { ARTIFACT_VERSION } from "../artifact/format.ts";
+import { typeName } from "../errors.ts";
+import { textFileUtf8 } from "../encoding.ts";
+import { ArtifactError } from "../errors.ts";
+import { MAX_ARTIFACT_BYTES, MAX_MANIFEST_BYTES } from "../limits.ts";
+import { isModule, type Module } from "../runtime/module.ts";
+import { cacheKey } from "./cache.ts";
+import { readEntry, storeEntry } from "./cache_entry.ts";
 import {
-  cacheKey,
-  directoryOption,
   fileError,
   type FileNode,
-  functionOption,
   inDirectory,
-  limitOption,
   makeDirectory,
-  MAX_ARTIFACT_BYTES,
   nodeAt,
-  optionsRecord,
   readBounded,
-  readEntry,
   removeStaleTemps,
   replaceFile,
-  storeEntry,
-  typeName,
-} from "./cache.ts";
+} from "./files.ts";
 import { type Manifest, type ManifestEntry, manifestPath, readManifest } from "./manifest.ts";
+import { directoryOption, functionOption, limitOption, optionsRecord } from "./options.ts";
 
 /** One input's fate. */
 export interface PrecompileEntry {
@@ -70,7 +66,7 @@ export interface PrecompileOptions {
 }
 
 /** File name of the manifest's lock in a cache directory. */
-export const LOCK_FILE = "manifest.lock";
+const LOCK_FILE = "manifest.lock";
 
 /** How long a run waits for another's manifest update before it gives up. */
 const LOCK_TIMEOUT_MS = 60_000;
@@ -78,7 +74,7 @@ const LOCK_TIMEOUT_MS = 60_000;
 const INPUT = /\.(wasm|wat)$/;
 
 /** What {@linkcode findInputs} found under some paths. */
-export interface FoundInputs {
+interface FoundInputs {
   /** Every `.wasm`/`.wat` file named or found, sorted. */
   inputs: string[];
   /** Paths named or found that cannot be read as inputs, each with why. */
@@ -95,7 +91,7 @@ export interface FoundInputs {
  * a file nor a directory, an input that is not a regular file, and a
  * directory that cannot be read are failed entries; the walk goes on.
  */
-export async function findInputs(paths: readonly string[]): Promise<FoundInputs> {
+async function findInputs(paths: readonly string[]): Promise<FoundInputs> {
   const found = new Set<string>();
   const failed = new Map<string, PrecompileEntry>();
   const directories: string[] = [];
@@ -208,7 +204,7 @@ async function precompileOne(
     let input: Uint8Array | string = raw;
     if (source.endsWith(".wat")) {
       try {
-        input = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+        input = textFileUtf8.decode(raw);
       } catch {
         throw new ArtifactError("the source is not UTF-8 text", { source });
       }
@@ -270,10 +266,10 @@ async function updateManifest(
       // No manifest yet, or a damaged one: this run's entries start it again.
     }
     const seen = new Set<string>();
-    for (const r of results) {
-      seen.add(r.source);
-      if (r.status === "failed") delete entries[r.source];
-      else entries[r.source] = { key: r.key, bytes: r.bytes ?? 0 };
+    for (const result of results) {
+      seen.add(result.source);
+      if (result.status === "failed") delete entries[result.source];
+      else entries[result.source] = { key: result.key, bytes: result.bytes ?? 0 };
     }
     for (const directory of directories) {
       const prefix = inDirectory(directory, "");

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { typeName } from "../errors.ts";
 import { isModule, type Module } from "../runtime/module.ts";
 import { quoted, TypeWriter } from "./types_render.ts";
 
@@ -87,36 +88,7 @@ export class DeclarationsError extends Error {
  * ```
  */
 export function declarations(module: Module, options: DeclarationsOptions = {}): string {
-  if (!isModule(module)) {
-    throw new DeclarationsError(
-      `declarations expects a Module from compile(), got ${describe(module)}`,
-    );
-  }
-  if (options === null || typeof options !== "object") {
-    throw new DeclarationsError(`options must be an object, got ${describe(options)}`);
-  }
-  const { form = "module", name, mlink } = options;
-  if (form !== "module" && form !== "esm") {
-    throw new DeclarationsError(
-      `form must be "module" or "esm", got ${
-        typeof form === "string" ? quoted(form) : describe(form)
-      }`,
-    );
-  }
-  if (name !== undefined && typeof name !== "string") {
-    throw new DeclarationsError(`name must be a string, got ${describe(name)}`);
-  }
-  if (mlink !== undefined) {
-    if (typeof mlink !== "string" || mlink === "") {
-      throw new DeclarationsError(`mlink must be a module specifier, got ${describe(mlink)}`);
-    }
-    if (form === "esm") {
-      throw new DeclarationsError(
-        `the "esm" form imports nothing: mlink applies to the "module" form only`,
-      );
-    }
-  }
-
+  const { form, name, mlink } = checkArguments(module, options);
   const writer = new TypeWriter(module);
   const exportLines = writer.exports("  ");
   const importLines = writer.imports("  ");
@@ -155,6 +127,43 @@ export function declarations(module: Module, options: DeclarationsOptions = {}):
   return out.join("\n");
 }
 
+/** The arguments of {@linkcode declarations}, checked, with the default form. */
+function checkArguments(
+  module: Module,
+  options: DeclarationsOptions,
+): { form: "module" | "esm"; name?: string; mlink?: string } {
+  if (!isModule(module)) {
+    throw new DeclarationsError(
+      `declarations expects a Module from compile(), got ${typeName(module)}`,
+    );
+  }
+  if (options === null || typeof options !== "object") {
+    throw new DeclarationsError(`options must be an object, got ${typeName(options)}`);
+  }
+  const { form = "module", name, mlink } = options;
+  if (form !== "module" && form !== "esm") {
+    throw new DeclarationsError(
+      `form must be "module" or "esm", got ${
+        typeof form === "string" ? quoted(form) : typeName(form)
+      }`,
+    );
+  }
+  if (name !== undefined && typeof name !== "string") {
+    throw new DeclarationsError(`name must be a string, got ${typeName(name)}`);
+  }
+  if (mlink !== undefined) {
+    if (typeof mlink !== "string" || mlink === "") {
+      throw new DeclarationsError(`mlink must be a module specifier, got ${typeName(mlink)}`);
+    }
+    if (form === "esm") {
+      throw new DeclarationsError(
+        `the "esm" form imports nothing: mlink applies to the "module" form only`,
+      );
+    }
+  }
+  return { form, name, mlink };
+}
+
 /**
  * The comment that makes Deno read a `.d.ts` for the ES module it starts:
  * `// @ts-self-types="./app.d.ts"`. Deno honours it only among the leading
@@ -176,7 +185,7 @@ export function selfTypesComment(file: string): string {
   if (typeof file !== "string" || file === "" || /["\\\p{Cc}\u2028\u2029]/u.test(file)) {
     throw new DeclarationsError(
       `cannot name ${
-        typeof file === "string" ? quoted(file) : describe(file)
+        typeof file === "string" ? quoted(file) : typeName(file)
       } in a @ts-self-types comment`,
     );
   }
@@ -275,7 +284,7 @@ function esmApi(needsImports: boolean): string[] {
     "",
     "/** Instantiation could not link: a missing import, or one of the wrong kind or type. */",
     "export declare class LinkError extends WebAssembly.LinkError {",
-    "  constructor(reason: string, path?: readonly string[], options?: ErrorOptions);",
+    "  constructor(reason: string, where?: { path?: readonly string[] }, options?: ErrorOptions);",
     "  /** The message without the module path. */",
     "  readonly reason: string;",
     "  /** Path of nested modules whose instantiation failed, outermost first. */",
@@ -284,7 +293,7 @@ function esmApi(needsImports: boolean): string[] {
     "",
     "/** An artifact that cannot be loaded: truncated, corrupt, foreign or of another format. */",
     "export declare class ArtifactError extends Error {",
-    "  constructor(reason: string, source?: string, options?: ErrorOptions);",
+    "  constructor(reason: string, where?: { source?: string }, options?: ErrorOptions);",
     "  /** The message without the source. */",
     "  readonly reason: string;",
     "}",
@@ -366,9 +375,3 @@ const MUTABLE_GLOBAL = [
   "}",
   "",
 ];
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
-}

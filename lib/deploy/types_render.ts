@@ -9,7 +9,7 @@
  */
 
 import { formatEntityType, formatFuncType } from "../format.ts";
-import { ValType } from "../ir.ts";
+import { Kind, unreachable, ValType } from "../ir.ts";
 import { type Module, moduleTypeOf } from "../runtime/module.ts";
 import type { EntityType, FuncType, ModuleType, NamedType, TypeTables } from "../types.ts";
 
@@ -65,7 +65,7 @@ export class TypeWriter {
   constructor(module: Module) {
     const { tables, type } = moduleTypeOf(module);
     // A module value's type is always a module type; the check narrows it.
-    if (type.kind !== 5) throw new TypeError("a module value without a module type");
+    if (type.kind !== Kind.Module) throw new TypeError("a module value without a module type");
     this.#tables = tables;
     this.#type = tables.modules[type.type];
   }
@@ -104,27 +104,25 @@ export class TypeWriter {
   #entity(type: EntityType, side: Side, indent: string, depth: number): Rendered {
     const tables = this.#tables;
     switch (type.kind) {
-      case 0:
+      case Kind.Func:
         return funcType(tables.funcs[type.type], side);
-      case 1:
+      case Kind.Table:
         return { ts: "WebAssembly.Table", note: formatEntityType(tables, type) };
-      case 2:
+      case Kind.Memory:
         return { ts: "WebAssembly.Memory", note: formatEntityType(tables, type) };
-      case 3:
+      case Kind.Global:
         return this.#global(type, side);
-      case 5:
+      case Kind.Module:
         this.uses.module = true;
         return { ts: "Module", note: formatEntityType(tables, type) };
-      case 6:
+      case Kind.Instance:
         return this.#instance(type.type, side, indent, depth);
-      default: {
-        const _: never = type;
-        throw new TypeError(`unknown entity kind ${(_ as EntityType).kind}`);
-      }
+      default:
+        return unreachable(type, "entity kind");
     }
   }
 
-  #global(type: EntityType & { kind: 3 }, side: Side): Rendered {
+  #global(type: EntityType & { kind: typeof Kind.Global }, side: Side): Rendered {
     const { type: value, mutable } = type.type;
     const js = valueType(value);
     const note = formatEntityType(this.#tables, type) +

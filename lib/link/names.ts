@@ -8,7 +8,7 @@
 import { Reader } from "../binary/reader.ts";
 import { moduleNameOf, nameSection } from "../binary/names.ts";
 import { CompileError } from "../errors.ts";
-import type { ModuleIR } from "../ir.ts";
+import { type ModuleIR, SectionId } from "../ir.ts";
 
 /**
  * `module` with `name` as the module name of its `name` section. A module
@@ -19,13 +19,16 @@ import type { ModuleIR } from "../ir.ts";
 export function withModuleName(module: ModuleIR, name: string): ModuleIR {
   if (moduleNameOf(module) === name) return module;
   const fresh = nameSection(name);
-  const at = module.sections.findIndex((s) => s.id === 0 && s.name === "name");
+  const at = module.sections.findIndex((s) => s.id === SectionId.Custom && s.name === "name");
   if (at < 0) return { sections: [...module.sections, fresh] };
   const old = module.sections[at] as typeof fresh;
   const sections = module.sections.slice();
   sections[at] = { ...fresh, data: concat([fresh.data, ...otherSubsections(old.data)]) };
   return { sections };
 }
+
+/** The id of the name section's module name subsection. */
+const MODULE_NAME_SUBSECTION = 0;
 
 /**
  * The subsections of a name section other than the module name, as raw
@@ -34,13 +37,13 @@ export function withModuleName(module: ModuleIR, name: string): ModuleIR {
  */
 function otherSubsections(data: Uint8Array): Uint8Array[] {
   const parts: Uint8Array[] = [];
-  const r = new Reader(data);
+  const reader = new Reader(data);
   try {
-    while (r.pos < r.end) {
-      const start = r.pos;
-      const id = r.u8();
-      r.skip(r.length());
-      if (id !== 0) parts.push(data.subarray(start, r.pos));
+    while (reader.pos < reader.end) {
+      const start = reader.pos;
+      const id = reader.u8();
+      reader.skip(reader.length());
+      if (id !== MODULE_NAME_SUBSECTION) parts.push(data.subarray(start, reader.pos));
     }
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;

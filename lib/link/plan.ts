@@ -8,6 +8,7 @@
 
 import type { CompiledImport } from "../compiled.ts";
 import { formatEntityType, kindName } from "../format.ts";
+import { Kind, unreachable } from "../ir.ts";
 import { subtypeMismatch } from "../subtype.ts";
 import type { EntityType, TypeTables } from "../types.ts";
 import { LinkToolError } from "./error.ts";
@@ -56,63 +57,71 @@ export interface LinkPlan {
 export function planLink(main: LinkUnit, modules: readonly LinkUnit[]): LinkPlan {
   const byName = new Map(modules.map((m) => [m.name!, m]));
   const host = new HostImports();
-  const deps = new Map<LinkUnit, LinkUnit[]>();
+  const dependencies = new Map<LinkUnit, LinkUnit[]>();
   for (const unit of [main, ...modules]) {
     const needs: LinkUnit[] = [];
-    for (const imp of unit.imports) {
-      const target = byName.get(imp.module);
+    for (const imported of unit.imports) {
+      const target = byName.get(imported.module);
       if (target === undefined) {
-        host.add(unit, imp);
+        host.add(unit, imported);
         continue;
       }
-      checkLinkedImport(unit, imp, target);
+      checkLinkedImport(unit, imported, target);
       // A module import takes the nested module itself: nothing to instantiate first.
-      const needsInstance = imp.field !== null || imp.type.kind !== 5;
+      const needsInstance = imported.field !== null || imported.type.kind !== Kind.Module;
       if (needsInstance && !needs.includes(target)) needs.push(target);
     }
-    deps.set(unit, needs);
+    dependencies.set(unit, needs);
   }
   return {
-    order: instantiationOrder(modules, deps),
+    order: instantiationOrder(modules, dependencies),
     reactors: new Set(modules.filter(isReactor)),
     host: host.list(),
   };
 }
 
-function q(name: string): string {
+/** A name in a message: quoted as a JSON string. */
+function quote(name: string): string {
   return JSON.stringify(name);
 }
 
-function checkLinkedImport(unit: LinkUnit, imp: CompiledImport, target: LinkUnit): void {
-  if (imp.field !== null) {
-    checkField(unit, imp.module, imp.field, imp.type, target);
+/** Checks an import of `unit` that the linked module `target` satisfies. */
+function checkLinkedImport(unit: LinkUnit, imported: CompiledImport, target: LinkUnit): void {
+  const { module, field, type } = imported;
+  if (field !== null) {
+    checkField(unit, module, field, type, target);
     return;
   }
-  const expected = formatEntityType(unit.tables, imp.type);
-  switch (imp.type.kind) {
-    case 6:
-      for (const e of unit.tables.instances[imp.type.type].exports) {
-        checkField(unit, imp.module, e.name, e.type, target);
+  const expected = formatEntityType(unit.tables, type);
+  switch (type.kind) {
+    case Kind.Instance:
+      for (const e of unit.tables.instances[type.type].exports) {
+        checkField(unit, module, e.name, e.type, target);
       }
       return;
-    case 5: {
-      const why = subtypeMismatch(target.tables, target.entity, unit.tables, imp.type);
+    case Kind.Module: {
+      const why = subtypeMismatch(target.tables, target.entity, unit.tables, type);
       if (why === null) return;
       throw new LinkToolError(
         `${unit.label} imports ${
-          q(imp.module)
+          quote(module)
         } as ${expected}, but module ${target.name} does not match that type: ${why}`,
         { code: "mismatch" },
       );
     }
-    default:
+    case Kind.Func:
+    case Kind.Table:
+    case Kind.Memory:
+    case Kind.Global:
       throw new LinkToolError(
-        `${unit.label} imports ${q(imp.module)} as ${expected} (a single-level ${
-          kindName(imp.type.kind)
-        } import), but ${q(imp.module)} is a linked module: import it as an instance, ` +
-          `as a module, or field by field (${q(imp.module)} "name")`,
+        `${unit.label} imports ${quote(module)} as ${expected} (a single-level ${
+          kindName(type.kind)
+        } import), but ${quote(module)} is a linked module: import it as an instance, ` +
+          `as a module, or field by field (${quote(module)} "name")`,
         { code: "mismatch" },
       );
+    default:
+      return unreachable(type, "entity kind");
   }
 }
 
@@ -124,20 +133,20 @@ function checkField(
   type: EntityType,
   target: LinkUnit,
 ): void {
-  const what = `${unit.label} imports ${q(module)} ${q(field)}`;
+  const what = `${unit.label} imports ${quote(module)} ${quote(field)}`;
   const got = exportOf(target, field);
   if (got === undefined) {
     const exports = target.type.exports;
     const list = exports.length > 0 ? `it exports: ${nameList(exports)}` : "it exports nothing";
     throw new LinkToolError(
-      `${what}, but module ${target.name} exports no ${q(field)}; ${list}`,
+      `${what}, but module ${target.name} exports no ${quote(field)}; ${list}`,
       { code: "missing-export" },
     );
   }
   if (subtypeMismatch(target.tables, got, unit.tables, type) === null) return;
   throw new LinkToolError(
     `${what} as ${formatEntityType(unit.tables, type)}, but module ${target.name} exports ${
-      q(field)
+      quote(field)
     } as ${formatEntityType(target.tables, got)}`,
     { code: "mismatch" },
   );
@@ -147,14 +156,14 @@ function checkField(
 function isReactor(unit: LinkUnit): boolean {
   const type = exportOf(unit, INITIALIZE);
   if (type === undefined) return false;
-  if (type.kind === 0) {
-    const f = unit.tables.funcs[type.type];
-    if (f.params.length === 0 && f.results.length === 0) return true;
+  if (type.kind === Kind.Func) {
+    const func = unit.tables.funcs[type.type];
+    if (func.params.length === 0 && func.results.length === 0) return true;
   }
   throw new LinkToolError(
-    `module ${unit.name} exports ${q(INITIALIZE)} as ${
+    `module ${unit.name} exports ${quote(INITIALIZE)} as ${
       formatEntityType(unit.tables, type)
-    }, but a reactor's ${q(INITIALIZE)} must be (func): the linked module calls it ` +
+    }, but a reactor's ${quote(INITIALIZE)} must be (func): the linked module calls it ` +
       `with no arguments right after instantiating ${unit.name}`,
     { code: "reactor" },
   );
@@ -166,14 +175,16 @@ function isReactor(unit: LinkUnit): boolean {
  */
 function instantiationOrder(
   modules: readonly LinkUnit[],
-  deps: ReadonlyMap<LinkUnit, readonly LinkUnit[]>,
+  dependencies: ReadonlyMap<LinkUnit, readonly LinkUnit[]>,
 ): LinkUnit[] {
   const order: LinkUnit[] = [];
   const placed = new Set<LinkUnit>();
-  const ready = (unit: LinkUnit) => deps.get(unit)!.every((d) => placed.has(d));
+  const ready = (unit: LinkUnit) => dependencies.get(unit)!.every((d) => placed.has(d));
   while (order.length < modules.length) {
     const next = modules.find((m) => !placed.has(m) && ready(m));
-    if (next === undefined) throw cycleError(modules.find((m) => !placed.has(m))!, placed, deps);
+    if (next === undefined) {
+      throw cycleError(modules.find((m) => !placed.has(m))!, placed, dependencies);
+    }
     order.push(next);
     placed.add(next);
   }
@@ -187,13 +198,13 @@ function instantiationOrder(
 function cycleError(
   start: LinkUnit,
   placed: ReadonlySet<LinkUnit>,
-  deps: ReadonlyMap<LinkUnit, readonly LinkUnit[]>,
+  dependencies: ReadonlyMap<LinkUnit, readonly LinkUnit[]>,
 ): LinkToolError {
   const path: LinkUnit[] = [];
   let unit = start;
   while (!path.includes(unit)) {
     path.push(unit);
-    unit = deps.get(unit)!.find((d) => !placed.has(d))!;
+    unit = dependencies.get(unit)!.find((d) => !placed.has(d))!;
   }
   const cycle = [...path.slice(path.indexOf(unit)), unit].map((m) => m.name).join(" -> ");
   return new LinkToolError(`linked modules import each other in a cycle: ${cycle}`, {
@@ -223,17 +234,18 @@ class HostImports {
     return [...this.#byName.values()];
   }
 
-  add(unit: LinkUnit, imp: CompiledImport): void {
-    if (imp.field !== null) {
-      this.#field(unit, imp.module, imp.field, imp.type);
-    } else if (imp.type.kind === 6) {
+  add(unit: LinkUnit, imported: CompiledImport): void {
+    const { module, field, type } = imported;
+    if (field !== null) {
+      this.#field(unit, module, field, type);
+    } else if (type.kind === Kind.Instance) {
       // A single-level instance import joins the two-level imports of its name.
-      this.#instance(unit, imp.module);
-      for (const e of unit.tables.instances[imp.type.type].exports) {
-        this.#field(unit, imp.module, e.name, e.type);
+      this.#instance(unit, module);
+      for (const e of unit.tables.instances[type.type].exports) {
+        this.#field(unit, module, e.name, e.type);
       }
     } else {
-      this.#single(unit, imp.module, imp.type);
+      this.#single(unit, module, type);
     }
   }
 
@@ -246,8 +258,8 @@ class HostImports {
     }
     if (found.form === "instance") return (found as InstanceImport).fields;
     throw new LinkToolError(
-      `${q(name)} is imported as ${formatTyped(found.item)} by ${found.item.by}, ` +
-        `but as an instance (${q(name)} "…") by ${unit.label}`,
+      `${quote(name)} is imported as ${formatTyped(found.item)} by ${found.item.by}, ` +
+        `but as an instance (${quote(name)} "…") by ${unit.label}`,
       { code: "conflict" },
     );
   }
@@ -260,7 +272,9 @@ class HostImports {
       fields.set(field, typed);
     } else if (!sameType(known, typed)) {
       throw new LinkToolError(
-        `${q(module)} ${q(field)} is imported with two different types: ${known.by} imports it as ${
+        `${quote(module)} ${
+          quote(field)
+        } is imported with two different types: ${known.by} imports it as ${
           formatTyped(known)
         }, ${typed.by} as ${formatTyped(typed)}`,
         { code: "conflict" },
@@ -275,13 +289,13 @@ class HostImports {
       this.#byName.set(name, { form: "single", name, item: typed });
     } else if (found.form === "instance") {
       throw new LinkToolError(
-        `${q(name)} is imported as an instance (${q(name)} "…") by ${found.by}, ` +
+        `${quote(name)} is imported as an instance (${quote(name)} "…") by ${found.by}, ` +
           `but as ${formatTyped(typed)} by ${unit.label}`,
         { code: "conflict" },
       );
     } else if (!sameType(found.item, typed)) {
       throw new LinkToolError(
-        `${q(name)} is imported with two different types: ${found.item.by} imports it as ${
+        `${quote(name)} is imported with two different types: ${found.item.by} imports it as ${
           formatTyped(found.item)
         }, ${typed.by} as ${formatTyped(typed)}`,
         { code: "conflict" },

@@ -9,7 +9,7 @@ import { decode } from "../binary/decode.ts";
 import type { CompiledBlob, CompiledImport } from "../compiled.ts";
 import { compileModuleIR } from "../compile/mod.ts";
 import { CompileError } from "../errors.ts";
-import type { ModuleIR } from "../ir.ts";
+import { Kind, type ModuleIR } from "../ir.ts";
 import type { EntityType, ModuleType, NamedType, TypeTables } from "../types.ts";
 
 /** An input of `link`, validated and described. */
@@ -52,7 +52,7 @@ export function loadUnit(bytes: Uint8Array, label: string, name: string | null):
     tables: blob.types,
     imports: root.imports,
     type: blob.types.modules[root.type],
-    entity: { kind: 5, type: root.type },
+    entity: { kind: Kind.Module, type: root.type },
   };
 }
 

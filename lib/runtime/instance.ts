@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { TypeTables } from "../types.ts";
-import type { Module } from "./module.ts";
+import type { InstanceTypeRef, Module } from "./module.ts";
 
 /**
  * What an instance exports: functions (the V8 exported functions
@@ -22,12 +21,6 @@ export type ExportValue =
   | Instance
   | number
   | bigint;
-
-/** The static type of an instance: an instance type in some tables. */
-export interface InstanceTypeRef {
-  readonly tables: TypeTables;
-  readonly type: number;
-}
 
 let typeOfInstance: (instance: Instance) => InstanceTypeRef | undefined;
 let isRealInstance: (value: unknown) => value is Instance;

@@ -7,11 +7,12 @@
  * @module
  */
 
-import type { CompiledModule } from "../compiled.ts";
+import type { CompiledModule, Initializer } from "../compiled.ts";
 import { LinkError } from "../errors.ts";
+import { isCoreKind, Kind, unreachable } from "../ir.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
-import { type ExportValue, type Instance, isInstance, typedInstance } from "./instance.ts";
 import { bindCallerImports, callersInUse } from "./caller.ts";
+import { type ExportValue, type Instance, isInstance, typedInstance } from "./instance.ts";
 import { hostImport, type Imports, missingImport } from "./linker.ts";
 import {
   coreModuleOf,
@@ -113,19 +114,19 @@ export function instantiateSync(
   const max = maxInstancesOf(options);
   const parts = moduleParts(module);
   const compiled = parts.blob.compiled;
-  const site: Site = { parent: null, parts };
+  const site: Site = { parent: null, parts, depth: 0 };
   // Check host values against the module type once, at the boundary; inside
   // a blob, validation has already checked every argument statically.
   const args = new Map<string, unknown>();
   const tables = compiled.types;
   const path = pathOf(site);
-  for (const imp of tables.modules[compiled.modules[parts.index].type].imports) {
+  for (const declared of tables.modules[compiled.modules[parts.index].type].imports) {
     // Own properties only: `{}` does not provide "constructor".
-    const value = Object.hasOwn(imports, imp.name) ? imports[imp.name] : undefined;
-    if (value === undefined) throw missingImport([imp.name], tables, imp.type, path);
-    args.set(imp.name, hostImport(value, tables, imp.type, [imp.name], path));
+    const value = Object.hasOwn(imports, declared.name) ? imports[declared.name] : undefined;
+    if (value === undefined) throw missingImport([declared.name], tables, declared.type, path);
+    args.set(declared.name, hostImport(value, tables, declared.type, [declared.name], path));
   }
-  return run(parts, args, { left: max, max }, site, 0);
+  return run(site, args, { left: max, max });
 }
 
 /**
@@ -161,6 +162,8 @@ export function instantiate(
 interface Site {
   readonly parent: Site | null;
   readonly parts: ModuleParts;
+  /** How many instantiations enclose this one: 0 for the one the caller asked for. */
+  readonly depth: number;
 }
 
 function pathOf(site: Site | null): string[] {
@@ -196,14 +199,32 @@ const NOTHING: object = Object.freeze(Object.create(null));
 /** Arguments of an instantiate that passes none. */
 const NO_ARGS: ReadonlyMap<string, unknown> = new Map();
 
-function run(
-  parts: ModuleParts,
-  args: ReadonlyMap<string, unknown>,
-  budget: Budget,
-  site: Site,
-  depth: number,
-): Instance {
-  if (depth > MAX_INSTANTIATION_DEPTH) {
+/**
+ * A module instance's index spaces, by kind (`Kind.Func` … `Kind.Instance`),
+ * each made when first used: most modules use two or three.
+ */
+type IndexSpaces = unknown[][];
+
+/** Instantiates the module at `site` with `args`, its own instances and nested ones. */
+function run(site: Site, args: ReadonlyMap<string, unknown>, budget: Budget): Instance {
+  spendInstance(site, budget);
+  const { blob, index } = site.parts;
+  const spaces: IndexSpaces = new Array(Kind.Instance + 1);
+  const coreValues = runInitializers(site, args, budget, spaces);
+  const coreExports = instantiateCore(site, coreValues);
+  if (blob.coreExportsOnly[index]) {
+    return typedInstance(coreExports as Record<string, ExportValue>, instanceTypeRef(blob, index));
+  }
+  const exports: Record<string, ExportValue> = Object.create(null);
+  for (const e of blob.compiled.modules[index].exports) {
+    exports[e.name] = (e.local ? coreExports![e.name] : spaces[e.kind][e.index]) as ExportValue;
+  }
+  return typedInstance(Object.freeze(exports), instanceTypeRef(blob, index));
+}
+
+/** Counts one more instance against the nesting depth and the caller's budget. */
+function spendInstance(site: Site, budget: Budget): void {
+  if (site.depth > MAX_INSTANTIATION_DEPTH) {
     throw new LinkError(
       `instantiation nested more than ${MAX_INSTANTIATION_DEPTH} deep`,
       { path: pathOf(site).slice(0, 3) },
@@ -215,71 +236,92 @@ function run(
       { path: pathOf(site) },
     );
   }
-  const { blob, index, upvars } = parts;
-  const compiled = blob.compiled.modules[index];
-  // Index spaces by kind (0 func … 6 instance), made when first used (most
-  // modules use two or three); core values in push order.
-  const spaces: unknown[][] = new Array(7);
+}
+
+/**
+ * Runs the instantiation program of the module at `site`, filling its index
+ * spaces; returns the values its core module imports, in push order.
+ */
+function runInitializers(
+  site: Site,
+  args: ReadonlyMap<string, unknown>,
+  budget: Budget,
+  spaces: IndexSpaces,
+): unknown[] {
+  const { blob, index, upvars } = site.parts;
   const coreValues: unknown[] = [];
-  for (const init of compiled.initializers) {
+  for (const init of blob.compiled.modules[index].initializers) {
     switch (init.op) {
       case "import":
       case "alias": {
         const value = init.op === "import"
           ? args.get(init.name)
-          : instanceIn(spaces[6][init.instance], site).exports[init.name];
-        if (init.kind >= 5) checkLinkingValue(value, init.kind, init.name, site);
+          : instanceIn(spaces[Kind.Instance][init.instance], site).exports[init.name];
+        if (!isCoreKind(init.kind)) checkLinkingValue(value, init.kind, init.name, site);
         (spaces[init.kind] ??= []).push(value);
-        if (init.kind <= 3) coreValues.push(value);
+        if (isCoreKind(init.kind)) coreValues.push(value);
         break;
       }
       case "upvar":
-        (spaces[5] ??= []).push(upvars[init.index]);
+        (spaces[Kind.Module] ??= []).push(upvars[init.index]);
         break;
       case "module":
-        (spaces[5] ??= []).push(nestedModule(blob, init.compiled, spaces[5], upvars));
+        (spaces[Kind.Module] ??= []).push(
+          nestedModule(blob, init.compiled, spaces[Kind.Module], upvars),
+        );
         break;
-      case "instantiate": {
-        const target = spaces[5][init.module];
-        checkLinkingValue(target, 5, `module ${init.module}`, site);
-        const childParts = moduleParts(target as Module);
-        let childArgs = NO_ARGS;
-        if (init.args.length > 0) {
-          const named = new Map<string, unknown>();
-          for (const arg of init.args) named.set(arg.name, spaces[arg.kind][arg.index]);
-          childArgs = named;
-        }
-        const childSite: Site = { parent: site, parts: childParts };
-        (spaces[6] ??= []).push(run(childParts, childArgs, budget, childSite, depth + 1));
+      case "instantiate":
+        (spaces[Kind.Instance] ??= []).push(instantiateChild(init, site, budget, spaces));
         break;
-      }
+      default:
+        unreachable(init, "initializer");
     }
   }
-  let coreExports: WebAssembly.Exports | undefined;
+  return coreValues;
+}
+
+/** Runs an `instantiate` initializer: module `init.module` with arguments from `spaces`. */
+function instantiateChild(
+  init: Extract<Initializer, { op: "instantiate" }>,
+  site: Site,
+  budget: Budget,
+  spaces: IndexSpaces,
+): Instance {
+  const target = spaces[Kind.Module][init.module];
+  checkLinkingValue(target, Kind.Module, `module ${init.module}`, site);
+  const parts = moduleParts(target as Module);
+  let args = NO_ARGS;
+  if (init.args.length > 0) {
+    const named = new Map<string, unknown>();
+    for (const arg of init.args) named.set(arg.name, spaces[arg.kind][arg.index]);
+    args = named;
+  }
+  return run({ parent: site, parts, depth: site.depth + 1 }, args, budget);
+}
+
+/**
+ * Instantiates the core module of the module at `site` with `coreValues`;
+ * its exports, or `undefined` when the module has no core module.
+ */
+function instantiateCore(site: Site, coreValues: unknown[]): WebAssembly.Exports | undefined {
+  const { blob, index } = site.parts;
+  const compiled = blob.compiled.modules[index];
   const core = compiled.core === null
     ? null
     : blob.cores[index] ?? coreModuleOf(blob, index, pathOf(site));
-  if (core !== null) {
-    const caller = callersInUse() ? bindCallerImports(coreValues, () => describeSite(site)) : null;
-    const importObject: Record<string, unknown> = Object.create(NOTHING);
-    importObject[""] = coreValues;
-    try {
-      coreExports = new WebAssembly.Instance(core, importObject as WebAssembly.Imports).exports;
-      caller?.attach(coreExports);
-    } catch (e) {
-      if (e instanceof WebAssembly.LinkError) throw coreLinkError(e, compiled, pathOf(site));
-      if (isStackExhaustion(e)) throw stackTrap(e, pathOf(site));
-      throw e;
-    }
+  if (core === null) return undefined;
+  const caller = callersInUse() ? bindCallerImports(coreValues, () => describeSite(site)) : null;
+  const importObject: Record<string, unknown> = Object.create(NOTHING);
+  importObject[""] = coreValues;
+  try {
+    const exports = new WebAssembly.Instance(core, importObject as WebAssembly.Imports).exports;
+    caller?.attach(exports);
+    return exports;
+  } catch (e) {
+    if (e instanceof WebAssembly.LinkError) throw coreLinkError(e, compiled, pathOf(site));
+    if (isStackExhaustion(e)) throw stackTrap(e, pathOf(site));
+    throw e;
   }
-  if (blob.coreExportsOnly[index]) {
-    return typedInstance(coreExports as Record<string, ExportValue>, instanceTypeRef(blob, index));
-  }
-  const exports: Record<string, ExportValue> = Object.create(null);
-  for (const e of compiled.exports) {
-    exports[e.name] = (e.local ? coreExports![e.name] : spaces[e.kind][e.index]) as ExportValue;
-  }
-  return typedInstance(Object.freeze(exports), instanceTypeRef(blob, index));
 }
 
 /**
@@ -301,15 +343,21 @@ function stackTrap(e: unknown, path: readonly string[]): WebAssembly.RuntimeErro
 
 /** Checked so that a damaged artifact cannot turn into a raw TypeError deep inside. */
 function instanceIn(value: unknown, site: Site): Instance {
-  checkLinkingValue(value, 6, "aliased instance", site);
+  checkLinkingValue(value, Kind.Instance, "aliased instance", site);
   return value as Instance;
 }
 
-function checkLinkingValue(value: unknown, kind: number, what: string, site: Site): void {
-  if (kind === 5 ? isModule(value) : isInstance(value)) return;
+/** Checks that a module or instance the program passes on is one. */
+function checkLinkingValue(
+  value: unknown,
+  kind: typeof Kind.Module | typeof Kind.Instance,
+  what: string,
+  site: Site,
+): void {
+  if (kind === Kind.Module ? isModule(value) : isInstance(value)) return;
   throw new LinkError(
     `${what}: expected ${
-      kind === 5 ? "a module" : "an instance"
+      kind === Kind.Module ? "a module" : "an instance"
     }, got ${typeof value} (corrupt artifact or host object)`,
     { path: pathOf(site) },
   );
@@ -349,8 +397,8 @@ function coreImportNames(compiled: CompiledModule, n: number): string[] {
       ...(instanceNames[init.instance] ?? [`instance ${init.instance}`]),
       init.name,
     ];
-    if (init.kind === 6) instanceNames.push(names);
-    if (init.kind <= 3 && seen++ === n) return names;
+    if (init.kind === Kind.Instance) instanceNames.push(names);
+    if (isCoreKind(init.kind) && seen++ === n) return names;
   }
   return [`core import ${n}`];
 }

@@ -16,6 +16,7 @@
 
 import { LinkError } from "../errors.ts";
 import { formatEntityType } from "../format.ts";
+import { Kind, unreachable } from "../ir.ts";
 import { subtypeMismatch } from "../subtype.ts";
 import type { EntityType, NamedType, TypeTables } from "../types.ts";
 import {
@@ -31,7 +32,7 @@ import { isModule, moduleTypeOf } from "./module.ts";
 export type Imports = Readonly<Record<string, unknown>>;
 
 /** Says what a host value is, for messages. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return "nothing (undefined)";
   if (value === null) return "null";
   if (typeof value === "function") return "a function";
@@ -132,7 +133,9 @@ export function hostImport(
   names: readonly string[],
   path: readonly string[],
 ): unknown {
-  if (expected.kind === 6) return hostInstance(value, tables, expected.type, names, path);
+  if (expected.kind === Kind.Instance) {
+    return hostInstance(value, tables, expected.type, names, path);
+  }
   const why = valueMismatch(value, tables, expected);
   if (why !== null) fail(names, why, path);
   return value;
@@ -145,41 +148,43 @@ export function hostImport(
 function valueMismatch(
   value: unknown,
   tables: TypeTables,
-  expected: Exclude<EntityType, { kind: 6 }>,
+  expected: Exclude<EntityType, { kind: typeof Kind.Instance }>,
 ): string | null {
   const wanted = () => `expected ${formatEntityType(tables, expected)}, got `;
   switch (expected.kind) {
-    case 0:
+    case Kind.Func:
       return typeof value === "function" ? null : wanted() + describeValue(value);
-    case 1: {
+    case Kind.Table: {
       const length = tableLength(value);
       if (length === undefined) return wanted() + describeValue(value);
       return length < expected.type.limits.min ? wanted() + `a table of ${length} elements` : null;
     }
-    case 2: {
+    case Kind.Memory: {
       const pages = memoryPages(value);
       if (pages === undefined) return wanted() + describeValue(value);
       return pages < expected.type.limits.min ? wanted() + `a memory of ${pages} pages` : null;
     }
-    case 3: {
+    case Kind.Global: {
       const plain = typeof value === "number" || typeof value === "bigint";
       return value instanceof WebAssembly.Global || (plain && !expected.type.mutable)
         ? null
         : wanted() + describeValue(value);
     }
-    case 5: {
+    case Kind.Module: {
       if (!isModule(value)) return wanted() + describeValue(value);
       const got = moduleTypeOf(value);
       return subtypeMismatch(got.tables, got.type, tables, expected);
     }
+    default:
+      return unreachable(expected, "import kind");
   }
 }
 
 /**
  * An instance being matched against an instance type, on the explicit
- * stack of {@linkcode hostInstance}. Either an mlink instance whose static
- * type is checked (`typed`), or an object whose exports are checked and
- * collected into a new instance (`exports`).
+ * stack of an {@linkcode InstanceMatch}. Either an mlink instance whose
+ * static type is checked (`typed`), or an object whose exports are checked
+ * and collected into a new instance (`exports`).
  */
 interface Pending {
   /** The instance this one is an export of; `null` for the import itself. */
@@ -207,17 +212,68 @@ function hostInstance(
   names: readonly string[],
   path: readonly string[],
 ): Instance {
-  // The names of a pending instance, made only for an error message.
-  const namesOf = (p: Pending | null, last?: string): string[] => {
-    const tail: string[] = last === undefined ? [] : [last];
-    for (let q = p; q !== null && q.parent !== null; q = q.parent) tail.push(q.name);
-    return [...names, ...tail.reverse()];
-  };
-  const stack: Pending[] = [];
-  const enter = (value: unknown, type: number, parent: Pending | null, name: string) => {
+  return new InstanceMatch(tables, names, path).run(value, type);
+}
+
+/** One instance import being matched against its type; see {@linkcode hostInstance}. */
+class InstanceMatch {
+  readonly #stack: Pending[] = [];
+  readonly #tables: TypeTables;
+  readonly #names: readonly string[];
+  readonly #path: readonly string[];
+
+  constructor(tables: TypeTables, names: readonly string[], path: readonly string[]) {
+    this.#tables = tables;
+    this.#names = names;
+    this.#path = path;
+  }
+
+  /** Matches `value` against instance type `type`; the instance it stands for. */
+  run(value: unknown, type: number): Instance {
+    const stack = this.#stack;
+    this.#enter(value, type, null, "");
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.wanted.length) {
+        this.#matchExport(top, top.wanted[top.next++]);
+        continue;
+      }
+      stack.pop();
+      const done = top.typed ??
+        typedInstance(Object.freeze(top.exports!), { tables: this.#tables, type: top.type });
+      if (top.parent === null) return done;
+      if (top.parent.exports !== null) top.parent.exports[top.name] = done;
+    }
+  }
+
+  /** Checks export `want` of pending instance `top`, entering it when it is an instance. */
+  #matchExport(top: Pending, want: NamedType): void {
+    const tables = this.#tables;
+    if (top.typed !== null) {
+      if (checkTypedExport(top.typed, want, tables, () => this.#namesOf(top), this.#path)) {
+        this.#enter(top.typed.exports[want.name], want.type.type as number, top, want.name);
+      }
+      return;
+    }
+    const item = own(top.source!, want.name);
+    if (item === undefined) {
+      throw missingImport(this.#namesOf(top, want.name), tables, want.type, this.#path);
+    }
+    if (want.type.kind === Kind.Instance) {
+      this.#enter(item, want.type.type, top, want.name);
+      return;
+    }
+    const why = valueMismatch(item, tables, want.type);
+    if (why !== null) fail(this.#namesOf(top, want.name), why, this.#path);
+    top.exports![want.name] = item as ExportValue;
+  }
+
+  /** Pushes `value`, export `name` of `parent`, to be matched against instance type `type`. */
+  #enter(value: unknown, type: number, parent: Pending | null, name: string): void {
+    const tables = this.#tables;
     const wanted = tables.instances[type].exports;
     if (isInstance(value) && instanceTypeOf(value) !== undefined) {
-      stack.push({
+      this.#stack.push({
         parent,
         name,
         type,
@@ -231,47 +287,24 @@ function hostInstance(
     }
     const source = isInstance(value) ? value.exports : wasmInstanceExports(value) ?? value;
     if (source === null || (typeof source !== "object" && typeof source !== "function")) {
-      const at = parent === null ? names : namesOf(parent, name);
+      const at = parent === null ? this.#names : this.#namesOf(parent, name);
       fail(
         at,
         `expected an instance or an object of its exports ${
-          formatEntityType(tables, { kind: 6, type })
+          formatEntityType(tables, { kind: Kind.Instance, type })
         }, got ${describeValue(value)}`,
-        path,
+        this.#path,
       );
     }
     const exports: Record<string, ExportValue> = Object.create(null);
-    stack.push({ parent, name, type, wanted, next: 0, typed: null, source, exports });
-  };
-  enter(value, type, null, "");
-  for (;;) {
-    const top = stack[stack.length - 1];
-    if (top.next < top.wanted.length) {
-      const want = top.wanted[top.next++];
-      if (top.typed !== null) {
-        if (checkTypedExport(top.typed, want, tables, () => namesOf(top), path)) {
-          enter(top.typed.exports[want.name], want.type.type as number, top, want.name);
-        }
-        continue;
-      }
-      const item = own(top.source!, want.name);
-      if (item === undefined) {
-        throw missingImport(namesOf(top, want.name), tables, want.type, path);
-      }
-      if (want.type.kind === 6) {
-        enter(item, want.type.type, top, want.name);
-        continue;
-      }
-      const why = valueMismatch(item, tables, want.type);
-      if (why !== null) fail(namesOf(top, want.name), why, path);
-      top.exports![want.name] = item as ExportValue;
-      continue;
-    }
-    stack.pop();
-    const done = top.typed ??
-      typedInstance(Object.freeze(top.exports!), { tables, type: top.type });
-    if (top.parent === null) return done;
-    if (top.parent.exports !== null) top.parent.exports[top.name] = done;
+    this.#stack.push({ parent, name, type, wanted, next: 0, typed: null, source, exports });
+  }
+
+  /** The import names of a pending instance (and its export `last`), made only for an error message. */
+  #namesOf(pending: Pending | null, last?: string): string[] {
+    const tail: string[] = last === undefined ? [] : [last];
+    for (let p = pending; p !== null && p.parent !== null; p = p.parent) tail.push(p.name);
+    return [...this.#names, ...tail.reverse()];
   }
 }
 
@@ -291,31 +324,33 @@ function checkTypedExport(
   const known = instanceTypeOf(value)!;
   const have = known.tables.instanceExport(known.type, want.name);
   if (have === undefined) fail(namesOf(), `missing export ${JSON.stringify(want.name)}`, path);
-  const actual = value.exports[want.name];
-  let why: string | null;
-  const length = have.kind === 1 ? tableLength(actual) : undefined;
-  const pages = have.kind === 2 ? memoryPages(actual) : undefined;
-  if (have.kind === 1 && length !== undefined) {
-    const limits = { min: length, max: have.type.limits.max };
-    why = subtypeMismatch(
-      known.tables,
-      { kind: 1, type: { ...have.type, limits } },
-      tables,
-      want.type,
-    );
-  } else if (have.kind === 2 && pages !== undefined) {
-    const limits = { min: pages, max: have.type.limits.max };
-    why = subtypeMismatch(
-      known.tables,
-      { kind: 2, type: { ...have.type, limits } },
-      tables,
-      want.type,
-    );
-  } else if (have.kind === 6 && want.type.kind === 6) {
-    return true;
-  } else {
-    why = subtypeMismatch(known.tables, have, tables, want.type);
-  }
+  if (have.kind === Kind.Instance && want.type.kind === Kind.Instance) return true;
+  const why = subtypeMismatch(
+    known.tables,
+    withCurrentSize(have, value.exports[want.name]),
+    tables,
+    want.type,
+  );
   if (why !== null) fail([...namesOf(), want.name], why, path);
   return false;
+}
+
+/**
+ * A table's or memory's static type with its minimum raised to `actual`'s
+ * current size, when `actual` is one; any other type as it is.
+ */
+function withCurrentSize(have: EntityType, actual: unknown): EntityType {
+  if (have.kind === Kind.Table) {
+    const length = tableLength(actual);
+    if (length === undefined) return have;
+    const limits = { min: length, max: have.type.limits.max };
+    return { kind: Kind.Table, type: { ...have.type, limits } };
+  }
+  if (have.kind === Kind.Memory) {
+    const pages = memoryPages(actual);
+    if (pages === undefined) return have;
+    const limits = { min: pages, max: have.type.limits.max };
+    return { kind: Kind.Memory, type: { ...have.type, limits } };
+  }
+  return have;
 }

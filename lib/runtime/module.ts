@@ -10,9 +10,9 @@ import { readArtifact } from "../artifact/read.ts";
 import { writeArtifact } from "../artifact/write.ts";
 import type { CompiledBlob, CompiledModule } from "../compiled.ts";
 import { CompileError, LinkError } from "../errors.ts";
-import { formatEntityType, formatValType, kindName } from "../format.ts";
-import type { EntityType } from "../types.ts";
-import type { InstanceTypeRef } from "./instance.ts";
+import { formatEntityType, formatValType } from "../format.ts";
+import { type CoreKind, type EntityKind, isCoreKind, Kind, kindName } from "../ir.ts";
+import type { EntityType, TypeTables } from "../types.ts";
 
 /**
  * A compiled blob as the runtime holds it: the compiled description plus the
@@ -58,13 +58,23 @@ export function loadBlob(
     cores: new Array(count),
     instanceTypes: new Array(count),
     closed: new Array(count),
-    coreExportsOnly: compiled.modules.map((m) =>
-      m.core !== null && m.exports.every((e) => e.local)
+    coreExportsOnly: compiled.modules.map((module) =>
+      module.core !== null && module.exports.every((e) => e.local)
     ),
     untrusted: from === "artifact",
   };
   loadedBlobs.add(blob);
   return blob;
+}
+
+/**
+ * The static type of an instance: an instance type in some tables. A module
+ * gives its instances theirs ({@linkcode instanceTypeRef}); an `Instance`
+ * keeps it for import matching.
+ */
+export interface InstanceTypeRef {
+  readonly tables: TypeTables;
+  readonly type: number;
 }
 
 /** The static type of the instances of module `index` of a blob. */
@@ -262,11 +272,11 @@ export class Module {
   imports(): ModuleImportDescriptor[] {
     const { blob, index } = checkedParts(this, "imports");
     const tables = blob.compiled.types;
-    return blob.compiled.modules[index].imports.map((i) => ({
-      module: i.module,
-      name: i.field,
-      kind: kindName(i.type.kind) as ExternKind,
-      type: formatEntityType(tables, i.type),
+    return blob.compiled.modules[index].imports.map((imported) => ({
+      module: imported.module,
+      name: imported.field,
+      kind: kindName(imported.type.kind) as ExternKind,
+      type: formatEntityType(tables, imported.type),
     }));
   }
 
@@ -280,7 +290,7 @@ export class Module {
         kind: kindName(e.type.kind) as ExternKind,
         type: formatEntityType(tables, e.type),
       };
-      if (e.type.kind === 0) {
+      if (e.type.kind === Kind.Func) {
         const f = tables.funcs[e.type.type];
         descriptor.params = f.params.map(formatValType);
         descriptor.results = f.results.map(formatValType);
@@ -339,13 +349,11 @@ export function isModule(value: unknown): value is Module {
 }
 
 /** The module type of a module value, with the tables it indexes. */
-export function moduleTypeOf(
-  module: Module,
-): { tables: CompiledBlob["types"]; type: EntityType } {
+export function moduleTypeOf(module: Module): { tables: TypeTables; type: EntityType } {
   const { blob, index } = partsOfModule(module);
   return {
     tables: blob.compiled.types,
-    type: { kind: 5, type: blob.compiled.modules[index].type },
+    type: { kind: Kind.Module, type: blob.compiled.modules[index].type },
   };
 }
 
@@ -361,20 +369,20 @@ export function coreModuleOf(
 ): WebAssembly.Module | null {
   const cached = blob.cores[index];
   if (cached !== undefined) return cached;
-  const m = blob.compiled.modules[index];
-  if (m.core === null) return null;
+  const compiled = blob.compiled.modules[index];
+  if (compiled.core === null) return null;
   let core: WebAssembly.Module;
   try {
-    core = new WebAssembly.Module(m.core as Uint8Array<ArrayBuffer>);
+    core = new WebAssembly.Module(compiled.core as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw coreCompileError(e, path);
   }
-  if (blob.untrusted) checkCoreShape(m, core, path);
+  if (blob.untrusted) checkCoreShape(compiled, core, path);
   return blob.cores[index] = core;
 }
 
 /** Wraps V8's core validation error so that it names the nested module it came from. */
-export function coreCompileError(
+function coreCompileError(
   e: unknown,
   path: readonly string[],
 ): CompileError {
@@ -384,68 +392,107 @@ export function coreCompileError(
   });
 }
 
-/** What `WebAssembly.Module.imports()` and `.exports()` call each core kind (0 func … 3 global). */
-const CORE_KINDS: readonly string[] = ["function", "table", "memory", "global"];
+/** What `WebAssembly.Module.imports()` and `.exports()` call each core kind. */
+const V8_KIND_NAMES: Readonly<Record<CoreKind, string>> = {
+  [Kind.Func]: "function",
+  [Kind.Table]: "table",
+  [Kind.Memory]: "memory",
+  [Kind.Global]: "global",
+};
 
 /**
  * Checks a core module read from an artifact against the description that
- * instantiates it, once, when it is compiled. Its imports must be exactly the values the
- * initializers push (`"" "0"`, `"" "1"`, … of the kinds pushed), so that V8
- * reads nothing else of the import object; its exports exactly the module's
- * local exports, by name and kind, since its exports object may become the
- * instance's. Nothing else holds a crafted artifact to this: V8 only checks
- * that the core module is valid.
+ * instantiates it, once, when it is compiled. Nothing else holds a crafted
+ * artifact to this: V8 only checks that the core module is valid.
  */
 function checkCoreShape(
-  m: CompiledModule,
+  compiled: CompiledModule,
   core: WebAssembly.Module,
   path: readonly string[],
 ): void {
-  function fail(reason: string): never {
-    throw new CompileError(`core module does not match its module: ${reason}`, { path });
-  }
-  const pushed: number[] = [];
-  for (const init of m.initializers) {
-    if ((init.op === "import" || init.op === "alias") && init.kind <= 3) pushed.push(init.kind);
+  checkCoreImports(compiled, core, path);
+  checkCoreExports(compiled, core, path);
+}
+
+function shapeMismatch(reason: string, path: readonly string[]): CompileError {
+  return new CompileError(`core module does not match its module: ${reason}`, { path });
+}
+
+/**
+ * A core module's imports must be exactly the values the initializers push
+ * (`"" "0"`, `"" "1"`, … of the kinds pushed), so that V8 reads nothing else
+ * of the import object.
+ */
+function checkCoreImports(
+  compiled: CompiledModule,
+  core: WebAssembly.Module,
+  path: readonly string[],
+): void {
+  const pushed: CoreKind[] = [];
+  for (const init of compiled.initializers) {
+    if ((init.op === "import" || init.op === "alias") && isCoreKind(init.kind)) {
+      pushed.push(init.kind);
+    }
   }
   const imports = WebAssembly.Module.imports(core);
   for (let i = 0; i < imports.length; i++) {
     const { module, name, kind } = imports[i];
     if (module !== "" || name !== String(i) || i >= pushed.length) {
-      fail(
+      throw shapeMismatch(
         `it imports ${JSON.stringify(module)} ${
           JSON.stringify(name)
         }, which the instantiation program does not provide`,
+        path,
       );
     }
-    if (kind !== CORE_KINDS[pushed[i]]) {
-      fail(
+    if (kind !== V8_KIND_NAMES[pushed[i]]) {
+      throw shapeMismatch(
         `its import ${i} is a ${kind}, the instantiation program provides a ${kindName(pushed[i])}`,
+        path,
       );
     }
   }
   if (imports.length !== pushed.length) {
-    fail(
+    throw shapeMismatch(
       `it imports ${imports.length} values, the instantiation program provides ${pushed.length}`,
+      path,
     );
   }
-  const local = new Map<string, number>();
-  for (const e of m.exports) {
+}
+
+/**
+ * A core module's exports must be exactly the module's local exports, by
+ * name and kind, since its exports object may become the instance's.
+ */
+function checkCoreExports(
+  compiled: CompiledModule,
+  core: WebAssembly.Module,
+  path: readonly string[],
+): void {
+  const local = new Map<string, EntityKind>();
+  for (const e of compiled.exports) {
     if (!e.local) continue;
-    if (local.has(e.name)) fail(`export ${JSON.stringify(e.name)} is listed twice`);
+    if (local.has(e.name)) {
+      throw shapeMismatch(`export ${JSON.stringify(e.name)} is listed twice`, path);
+    }
     local.set(e.name, e.kind);
   }
-  const exports = WebAssembly.Module.exports(core);
-  for (const { name, kind } of exports) {
+  for (const { name, kind } of WebAssembly.Module.exports(core)) {
     const want = local.get(name);
-    if (want === undefined) fail(`it exports ${JSON.stringify(name)}, which the module does not`);
-    if (kind !== CORE_KINDS[want]) {
-      fail(`export ${JSON.stringify(name)} is a ${kindName(want)}, the core module's is a ${kind}`);
+    if (want === undefined) {
+      throw shapeMismatch(`it exports ${JSON.stringify(name)}, which the module does not`, path);
+    }
+    if (!isCoreKind(want) || kind !== V8_KIND_NAMES[want]) {
+      throw shapeMismatch(
+        `export ${JSON.stringify(name)} is a ${kindName(want)}, the core module's is a ${kind}`,
+        path,
+      );
     }
     local.delete(name);
   }
-  for (const name of local.keys()) {
-    fail(`export ${JSON.stringify(name)} is missing from the core module`);
+  const [missing] = local.keys();
+  if (missing !== undefined) {
+    throw shapeMismatch(`export ${JSON.stringify(missing)} is missing from the core module`, path);
   }
 }
 
@@ -457,15 +504,15 @@ export async function compileCores(
   blob: LoadedBlob,
   paths: readonly (readonly string[])[],
 ): Promise<void> {
-  await Promise.all(blob.compiled.modules.map(async (m, i) => {
-    if (m.core === null || blob.cores[i] !== undefined) return;
+  await Promise.all(blob.compiled.modules.map(async (compiled, i) => {
+    if (compiled.core === null || blob.cores[i] !== undefined) return;
     let core: WebAssembly.Module;
     try {
-      core = await WebAssembly.compile(m.core as Uint8Array<ArrayBuffer>);
+      core = await WebAssembly.compile(compiled.core as Uint8Array<ArrayBuffer>);
     } catch (e) {
       throw coreCompileError(e, paths[i]);
     }
-    if (blob.untrusted) checkCoreShape(m, core, paths[i]);
+    if (blob.untrusted) checkCoreShape(compiled, core, paths[i]);
     blob.cores[i] = core;
   }));
 }

@@ -1,5 +1,5 @@
 /**
- * The core part of a module, compiled by wabt. For a module that uses
+ * The core part of a module, assembled by wabt. For a module that uses
  * module linking, wabt is given a plain core module: a one-line header
  * declaring the module's whole type index space (module and instance types
  * as a placeholder func type, so indices line up) and one import per
@@ -12,23 +12,37 @@
  */
 
 import { decode } from "../binary/decode.ts";
-import { CompileError } from "../errors.ts";
-import type { ModuleIR, Section, TypeDef } from "../ir.ts";
 import { nameSection } from "../binary/names.ts";
+import { CompileError } from "../errors.ts";
+import {
+  type CoreKind,
+  type GlobalType,
+  Kind,
+  KIND_NAMES,
+  type MemoryType,
+  type ModuleIR,
+  type Section,
+  SectionId,
+  type TableType,
+  type TypeDef,
+  unreachable,
+  type ValType,
+  VALTYPE_NAMES,
+} from "../ir.ts";
+import type { FuncType } from "../types.ts";
 import { type Edit, MappedText, offsetOfLineColumn } from "./coretext.ts";
 import type { Field } from "./fields.ts";
+import { CORE_KINDS, perCoreKind } from "./kinds.ts";
+import type { Lowered, ModuleForm } from "./lowering.ts";
 import { checkCoreNesting } from "./nesting.ts";
-import type { Lowered, ModuleForm } from "./resolve.ts";
 import type { Scope } from "./scope.ts";
 import {
-  coreModuleType,
-  type EntType,
-  globalText,
-  memoryText,
-  sigText,
-  tableText,
-} from "./types.ts";
-import type { CoreCompiler } from "./wabt.ts";
+  type CoreEntityShape,
+  coreModuleShape,
+  type EntityShape,
+  type TypeShape,
+} from "./shapes.ts";
+import type { CoreAssembler } from "./wabt.ts";
 
 /**
  * Stands in for module and instance types in the header, so that type
@@ -45,38 +59,28 @@ export interface CoreOutput {
   before: Section[];
   /** Start, element, data count, code and data sections (after the export section). */
   after: Section[];
-  /** Types of the local funcs, tables, memories and globals, by kind. */
-  locals: EntType[][];
+  /** Shapes of the local funcs, tables, memories and globals, by kind. */
+  locals: Record<CoreKind, CoreEntityShape[]>;
 }
 
-const KIND_WORDS = ["func", "table", "memory", "global"];
+/** The output of a module without core definitions: wabt is not run. */
+export function noCoreOutput(): CoreOutput {
+  return { extraTypes: [], before: [], after: [], locals: perCoreKind(() => []) };
+}
 
-/** Compiles the core fields of a module-linking module. */
-export function compileCore(
+/** Assembles the core fields of a module-linking module. */
+export function assembleCoreFields(
   scope: Scope,
   form: ModuleForm,
   fields: readonly Field[],
   edits: ReadonlyMap<Field, Edit[]>,
-  compile: CoreCompiler,
+  assemble: CoreAssembler,
 ): CoreOutput {
   const core = fields.filter((f) => f.tag === "local" || f.tag === "core");
   checkCoreNesting(core.map((f) => f.list), scope.file);
   const text = new MappedText(scope.file.source);
   text.generated("(module", form.origin);
-  for (const t of scope.types) {
-    const id = t.hid !== undefined ? ` ${t.hid}` : "";
-    const func = t.shape.form === "func" ? `(func${sigText(t.shape.sig)})` : PLACEHOLDER_FUNC;
-    text.generated(` (type${id} ${func})`, t.origin);
-  }
-  for (let kind = 0; kind < 4; kind++) {
-    for (const e of scope.spaces[kind]) {
-      const id = e.hid !== undefined ? ` ${e.hid}` : "";
-      text.generated(
-        ` (import "" "" (${KIND_WORDS[kind]}${id}${typeText(scope, e.type)}))`,
-        e.origin,
-      );
-    }
-  }
+  writeHeader(scope, text);
   for (const f of core) {
     // Inline exports are ours to write; they precede any sugar in the field.
     const all: Edit[] = f.exportLists.map((l) => ({ start: l.start, end: l.end, text: " " }));
@@ -85,47 +89,72 @@ export function compileCore(
     text.copyEdited(f.list.start, f.list.end, all);
   }
   text.generated(")", Math.max(form.origin, form.end - 1));
+  const ir = assembleText(scope, text, assemble, form);
+  return splitOutput(scope, form, ir);
+}
 
-  const ir = run(scope, text, compile, form);
+/** Declares the module's type index space, then imports its funcs, tables, memories and globals. */
+function writeHeader(scope: Scope, text: MappedText): void {
+  for (const t of scope.types) {
+    const id = t.coreId !== undefined ? ` ${t.coreId}` : "";
+    text.generated(` (type${id} ${typeDefText(t.shape)})`, t.origin);
+  }
+  for (const kind of CORE_KINDS) {
+    for (const e of scope.spaces[kind]) {
+      const id = e.coreId !== undefined ? ` ${e.coreId}` : "";
+      text.generated(
+        ` (import "" "" (${KIND_NAMES[kind]}${id}${importTypeText(scope, e.type)}))`,
+        e.origin,
+      );
+    }
+  }
+}
+
+/** Sorts the sections wabt wrote into what goes where, and the shapes of the local definitions. */
+function splitOutput(scope: Scope, form: ModuleForm, ir: ModuleIR): CoreOutput {
   const declared = scope.types.length;
-  const out: CoreOutput = { extraTypes: [], before: [], after: [], locals: [[], [], [], []] };
+  const out = noCoreOutput();
   let types: TypeDef[] = [];
   for (const s of ir.sections) {
     switch (s.id) {
-      case 1:
+      case SectionId.Type:
         if (s.types.length < declared) {
           throw scope.file.error(form.origin, "internal error: wabt dropped declared types");
         }
         types = s.types;
         out.extraTypes = s.types.slice(declared);
         break;
-      case 3:
+      case SectionId.Function:
         for (const t of s.funcs) {
           const def = types[t];
-          const sig = def?.form === "func"
+          const func = def?.form === "func"
             ? { params: def.params, results: def.results }
             : { params: [], results: [] };
-          out.locals[0].push({ kind: 0, sig });
+          out.locals[Kind.Func].push({ kind: Kind.Func, func });
         }
         out.before.push(s);
         break;
-      case 4:
-        for (const table of s.tables) out.locals[1].push({ kind: 1, table });
+      case SectionId.Table:
+        for (const table of s.tables) out.locals[Kind.Table].push({ kind: Kind.Table, table });
         out.before.push(s);
         break;
-      case 5:
-        for (const memory of s.memories) out.locals[2].push({ kind: 2, memory });
+      case SectionId.Memory:
+        for (const memory of s.memories) {
+          out.locals[Kind.Memory].push({ kind: Kind.Memory, memory });
+        }
         out.before.push(s);
         break;
-      case 6:
-        for (const g of s.globals) out.locals[3].push({ kind: 3, global: g.type });
+      case SectionId.Global:
+        for (const g of s.globals) {
+          out.locals[Kind.Global].push({ kind: Kind.Global, global: g.type });
+        }
         out.before.push(s);
         break;
-      case 8:
-      case 9:
-      case 10:
-      case 11:
-      case 12:
+      case SectionId.Start:
+      case SectionId.Element:
+      case SectionId.Code:
+      case SectionId.Data:
+      case SectionId.DataCount:
         out.after.push(s);
         break;
     }
@@ -133,30 +162,12 @@ export function compileCore(
   return out;
 }
 
-/** The text of an imported or aliased item's type, after its identifier. */
-function typeText(scope: Scope, type: EntType): string {
-  switch (type.kind) {
-    case 0: {
-      const index = scope.findFuncType(type.sig);
-      return index !== undefined ? ` (type ${index})` : sigText(type.sig);
-    }
-    case 1:
-      return tableText(type.table);
-    case 2:
-      return memoryText(type.memory);
-    case 3:
-      return globalText(type.global);
-    default:
-      return "";
-  }
-}
-
-/** Compiles a module without module-linking syntax entirely with wabt. */
-export function compileCoreOnly(
+/** Assembles a module without module-linking syntax entirely with wabt. */
+export function assembleCoreModule(
   scope: Scope,
   form: ModuleForm,
   fields: readonly Field[],
-  compile: CoreCompiler,
+  assemble: CoreAssembler,
 ): Lowered {
   checkCoreNesting(fields.map((f) => f.list), scope.file);
   const text = new MappedText(scope.file.source);
@@ -166,16 +177,21 @@ export function compileCoreOnly(
     text.copy(f.list.start, f.list.end);
   }
   text.generated(")", Math.max(form.origin, form.end - 1));
-  const ir = run(scope, text, compile, form);
-  const sections: Section[] = ir.sections.filter((s) => s.id !== 0);
+  const ir = assembleText(scope, text, assemble, form);
+  const sections: Section[] = ir.sections.filter((s) => s.id !== SectionId.Custom);
   if (form.id !== undefined) sections.push(nameSection(form.id.text.slice(1)));
-  return { ir: { sections }, type: coreModuleType(ir) };
+  return { ir: { sections }, type: coreModuleShape(ir) };
 }
 
 /** Runs wabt on `text`; its errors become errors at the original position. */
-function run(scope: Scope, text: MappedText, compile: CoreCompiler, form: ModuleForm): ModuleIR {
+function assembleText(
+  scope: Scope,
+  text: MappedText,
+  assemble: CoreAssembler,
+  form: ModuleForm,
+): ModuleIR {
   const source = text.text();
-  const result = compile(source);
+  const result = assemble(source);
   if (!(result instanceof Uint8Array)) {
     const at = offsetOfLineColumn(source, result.line, result.byteColumn);
     throw scope.file.error(text.originOf(at), result.message);
@@ -189,4 +205,70 @@ function run(scope: Scope, text: MappedText, compile: CoreCompiler, form: Module
       `internal error: wabt's output does not decode: ${e.message}`,
     );
   }
+}
+
+// ---- types as core text ---------------------------------------------------
+
+/** The definition of a type in the header: module and instance types stand in as the placeholder. */
+function typeDefText(shape: TypeShape): string {
+  switch (shape.form) {
+    case "func":
+      return `(func${funcTypeText(shape.func)})`;
+    case "module":
+    case "instance":
+      return PLACEHOLDER_FUNC;
+    default:
+      return unreachable(shape, "type form");
+  }
+}
+
+/** The text of an imported or aliased item's type, after its identifier. */
+function importTypeText(scope: Scope, type: EntityShape): string {
+  switch (type.kind) {
+    case Kind.Func: {
+      const index = scope.findFuncType(type.func);
+      return index !== undefined ? ` (type ${index})` : funcTypeText(type.func);
+    }
+    case Kind.Table:
+      return tableText(type.table);
+    case Kind.Memory:
+      return memoryText(type.memory);
+    case Kind.Global:
+      return globalText(type.global);
+    case Kind.Module:
+    case Kind.Instance:
+      return "";
+    default:
+      return unreachable(type, "entity kind");
+  }
+}
+
+function valTypesText(types: readonly ValType[]): string {
+  return types.map((t) => VALTYPE_NAMES.get(t) ?? "i32").join(" ");
+}
+
+/** The text of a function type: ` (param …) (result …)`, each part only when not empty. */
+function funcTypeText(type: FuncType): string {
+  let text = "";
+  if (type.params.length > 0) text += ` (param ${valTypesText(type.params)})`;
+  if (type.results.length > 0) text += ` (result ${valTypesText(type.results)})`;
+  return text;
+}
+
+/** The text of a table type after the identifier: ` 1 10 funcref`. */
+function tableText(t: TableType): string {
+  const max = t.limits.max !== undefined ? ` ${t.limits.max}` : "";
+  return ` ${t.limits.min}${max} ${VALTYPE_NAMES.get(t.elem) ?? "funcref"}`;
+}
+
+/** The text of a memory type after the identifier: ` i64 1 2 shared`. */
+function memoryText(m: MemoryType): string {
+  const max = m.limits.max !== undefined ? ` ${m.limits.max}` : "";
+  return `${m.memory64 ? " i64" : ""} ${m.limits.min}${max}${m.shared ? " shared" : ""}`;
+}
+
+/** The text of a global type after the identifier: ` (mut i32)`. */
+function globalText(g: GlobalType): string {
+  const t = VALTYPE_NAMES.get(g.type) ?? "i32";
+  return g.mutable ? ` (mut ${t})` : ` ${t}`;
 }

@@ -6,42 +6,43 @@
  * @module
  */
 
-import type { EntityKind, ExportTypeDecl, Import, ImportDesc } from "../ir.ts";
+import {
+  type EntityKind,
+  type ExportTypeDecl,
+  type Import,
+  type ImportDesc,
+  Kind,
+  unreachable,
+  type ValType,
+} from "../ir.ts";
 import { MAX_INLINE_TYPE_NESTING } from "../limits.ts";
-import { type Scope, TYPE } from "./scope.ts";
+import type { FuncType } from "../types.ts";
+import { entityKind } from "./kinds.ts";
+import type { Scope } from "./scope.ts";
 import type { SAtom, SExpr, SList } from "./sexpr.ts";
+import {
+  type EntityShape,
+  type InstanceShape,
+  type ModuleShape,
+  sameFuncType,
+  type TypeShape,
+} from "./shapes.ts";
 import {
   Cursor,
   globalType,
-  headOf,
+  headKeyword,
   isAtom,
   isList,
   memoryType,
   tableType,
   valType,
 } from "./syntax.ts";
-import type { EntType, FuncSig, InstTy, ModTy } from "./types.ts";
-import { sameSig } from "./types.ts";
-
-const ENTITY_KINDS: ReadonlyMap<string, EntityKind> = new Map([
-  ["func", 0],
-  ["table", 1],
-  ["memory", 2],
-  ["global", 3],
-  ["module", 5],
-  ["instance", 6],
-]);
-
-/** The entity kind a keyword names (`func` → 0, …), if it names one. */
-export function entityKind(word: string | undefined): EntityKind | undefined {
-  return word === undefined ? undefined : ENTITY_KINDS.get(word);
-}
 
 /** A parsed import description. */
 export interface Desc {
   kind: EntityKind;
   binary: ImportDesc;
-  type: EntType;
+  type: EntityShape;
   id?: SAtom;
   /** Inline `(export "name")` abbreviations, when allowed. */
   exports: SAtom[];
@@ -64,7 +65,7 @@ export function inlineExports(c: Cursor): SAtom[] {
 
 /** The entity kind named by `list`'s head keyword. */
 export function kindOf(list: SList, c: Cursor, what: string): EntityKind {
-  const head = headOf(list);
+  const head = headKeyword(list);
   const kind = entityKind(head);
   if (kind === undefined) {
     throw c.file.error(
@@ -93,56 +94,63 @@ export function descBody(
   scope: Scope,
   kind: EntityKind,
   c: Cursor,
-): { binary: ImportDesc; type: EntType } {
+): { binary: ImportDesc; type: EntityShape } {
   switch (kind) {
-    case 0: {
-      const { index, sig } = funcTypeUse(scope, c);
-      return { binary: { kind: 0, type: index }, type: { kind: 0, sig } };
+    case Kind.Func: {
+      const { index, func } = funcTypeUse(scope, c);
+      return { binary: { kind, type: index }, type: { kind, func } };
     }
-    case 1: {
-      const t = tableType(c);
-      return { binary: { kind: 1, type: t }, type: { kind: 1, table: t } };
+    case Kind.Table: {
+      const table = tableType(c);
+      return { binary: { kind, type: table }, type: { kind, table } };
     }
-    case 2: {
-      const m = memoryType(c);
-      return { binary: { kind: 2, type: m }, type: { kind: 2, memory: m } };
+    case Kind.Memory: {
+      const memory = memoryType(c);
+      return { binary: { kind, type: memory }, type: { kind, memory } };
     }
-    case 3: {
-      const g = globalType(c);
-      return { binary: { kind: 3, type: g }, type: { kind: 3, global: g } };
+    case Kind.Global: {
+      const global = globalType(c);
+      return { binary: { kind, type: global }, type: { kind, global } };
     }
-    case 5: {
-      if (c.at("type")) {
-        const use = c.next() as SList;
-        const index = typeRef(scope, use);
-        const shape = scope.types[index].shape;
-        if (shape.form !== "module") {
-          throw scope.file.error(use.start, `type ${show(use)} is not a module type`);
-        }
-        return { binary: { kind: 5, type: index }, type: { kind: 5, module: shape.module } };
-      }
-      const start = c.here();
-      const { index, module } = moduleType(scope, c, start);
-      return { binary: { kind: 5, type: index }, type: { kind: 5, module } };
+    case Kind.Module: {
+      const { index, module } = c.at("type")
+        ? typeUseOf(scope, c.next() as SList, "module", "a module type")
+        : moduleType(scope, c, c.here());
+      return { binary: { kind, type: index }, type: { kind, module } };
     }
-    case 6: {
-      if (c.at("type")) {
-        const use = c.next() as SList;
-        const index = typeRef(scope, use);
-        const shape = scope.types[index].shape;
-        if (shape.form !== "instance") {
-          throw scope.file.error(use.start, `type ${show(use)} is not an instance type`);
-        }
-        return { binary: { kind: 6, type: index }, type: { kind: 6, instance: shape.instance } };
-      }
-      const start = c.here();
-      const { index, instance } = instanceType(scope, c, start);
-      return { binary: { kind: 6, type: index }, type: { kind: 6, instance } };
+    case Kind.Instance: {
+      const { index, instance } = c.at("type")
+        ? typeUseOf(scope, c.next() as SList, "instance", "an instance type")
+        : instanceType(scope, c, c.here());
+      return { binary: { kind, type: index }, type: { kind, instance } };
     }
+    default:
+      return unreachable(kind, "entity kind");
   }
 }
 
-function show(use: SList): string {
+/**
+ * Resolves the type use `use` to a type index of `form`, with the type's
+ * shape.
+ *
+ * @throws {WatError} when the type is not of `form` (`what` names it).
+ */
+function typeUseOf<F extends TypeShape["form"]>(
+  scope: Scope,
+  use: SList,
+  form: F,
+  what: string,
+): { index: number } & Extract<TypeShape, { form: F }> {
+  const index = typeRef(scope, use);
+  const shape = scope.types[index].shape;
+  if (shape.form !== form) {
+    throw scope.file.error(use.start, `type ${typeUseText(use)} is not ${what}`);
+  }
+  return { index, ...(shape as Extract<TypeShape, { form: F }>) };
+}
+
+/** What a type use names, for messages: `$t`, `3` or `outer $M $t`. */
+function typeUseText(use: SList): string {
   return use.items.slice(1).map((e) => e.type === "atom" ? e.text : "(…)").join(" ");
 }
 
@@ -154,18 +162,18 @@ export function typeRef(scope: Scope, use: SList): number {
     c.next();
     const m = c.next();
     const x = c.next();
-    index = scope.outerAlias(TYPE, m, x, use.start);
+    index = scope.outerAlias(Kind.Type, m, x, use.start);
   } else {
-    index = scope.ref(TYPE, c.next());
+    index = scope.ref(Kind.Type, c.next());
   }
   c.end();
   return index;
 }
 
 /** Reads `(param …)* (result …)*`; `present` tells whether any was written. */
-export function signature(c: Cursor): { sig: FuncSig; present: boolean } {
-  const params: number[] = [];
-  const results: number[] = [];
+export function signature(c: Cursor): { func: FuncType; present: boolean } {
+  const params: ValType[] = [];
+  const results: ValType[] = [];
   let present = false;
   while (c.at("param")) {
     present = true;
@@ -182,31 +190,31 @@ export function signature(c: Cursor): { sig: FuncSig; present: boolean } {
     const r = new Cursor(c.next() as SList, c.file);
     while (!r.atEnd()) results.push(valType(r));
   }
-  return { sig: { params, results }, present };
+  return { func: { params, results }, present };
 }
 
-/** A function type use: `(type X)?` and/or an inline signature; returns the type index and signature. */
-export function funcTypeUse(scope: Scope, c: Cursor): { index: number; sig: FuncSig } {
+/** A function type use: `(type X)?` and/or an inline signature; returns the type index and function type. */
+export function funcTypeUse(scope: Scope, c: Cursor): { index: number; func: FuncType } {
   const at = c.here();
   if (c.at("type")) {
     const use = c.next() as SList;
-    const index = typeRef(scope, use);
-    const shape = scope.types[index].shape;
-    if (shape.form !== "func") {
-      throw scope.file.error(use.start, `type ${show(use)} is not a function type`);
-    }
+    const { index, func } = typeUseOf(scope, use, "func", "a function type");
     const inline = signature(c);
-    if (inline.present && !sameSig(inline.sig, shape.sig)) {
+    if (inline.present && !sameFuncType(inline.func, func)) {
       throw scope.file.error(use.start, "inline function type does not match the type use");
     }
-    return { index, sig: shape.sig };
+    return { index, func };
   }
-  const { sig } = signature(c);
-  return { index: scope.funcType(sig, at), sig };
+  const { func } = signature(c);
+  return { index: scope.funcType(func, at), func };
 }
 
 /** Parses the declarations of a module type and adds it as a generated type. */
-function moduleType(scope: Scope, c: Cursor, origin: number): { index: number; module: ModTy } {
+function moduleType(
+  scope: Scope,
+  c: Cursor,
+  origin: number,
+): { index: number; module: ModuleShape } {
   const { imports, exports, module } = moduleTypeBody(scope, c);
   const index = scope.addType(
     { form: "module", module },
@@ -221,7 +229,7 @@ function instanceType(
   scope: Scope,
   c: Cursor,
   origin: number,
-): { index: number; instance: InstTy } {
+): { index: number; instance: InstanceShape } {
   const { exports, instance } = instanceTypeBody(scope, c);
   const index = scope.addType(
     { form: "instance", instance },
@@ -247,7 +255,7 @@ function nested<T>(scope: Scope, c: Cursor, read: () => T): T {
 export function moduleTypeBody(
   scope: Scope,
   c: Cursor,
-): { imports: Import[]; exports: ExportTypeDecl[]; module: ModTy } {
+): { imports: Import[]; exports: ExportTypeDecl[]; module: ModuleShape } {
   return nested(scope, c, () => moduleDecls(scope, c));
 }
 
@@ -255,7 +263,7 @@ export function moduleTypeBody(
 export function instanceTypeBody(
   scope: Scope,
   c: Cursor,
-): { exports: ExportTypeDecl[]; instance: InstTy } {
+): { exports: ExportTypeDecl[]; instance: InstanceShape } {
   return nested(scope, c, () => instanceDecls(scope, c));
 }
 
@@ -263,10 +271,10 @@ export function instanceTypeBody(
 function moduleDecls(
   scope: Scope,
   c: Cursor,
-): { imports: Import[]; exports: ExportTypeDecl[]; module: ModTy } {
+): { imports: Import[]; exports: ExportTypeDecl[]; module: ModuleShape } {
   const imports: Import[] = [];
   const exports: ExportTypeDecl[] = [];
-  const module: ModTy = { imports: [], exports: new Map() };
+  const module: ModuleShape = { imports: [], exports: new Map() };
   while (!c.atEnd()) {
     if (c.at("import")) {
       const d = new Cursor(c.next() as SList, scope.file);
@@ -291,9 +299,9 @@ function moduleDecls(
 function instanceDecls(
   scope: Scope,
   c: Cursor,
-): { exports: ExportTypeDecl[]; instance: InstTy } {
+): { exports: ExportTypeDecl[]; instance: InstanceShape } {
   const exports: ExportTypeDecl[] = [];
-  const instance: InstTy = { exports: new Map() };
+  const instance: InstanceShape = { exports: new Map() };
   while (!c.atEnd()) {
     if (!c.at("export")) throw c.expected("(export …) in an instance type");
     const { name, desc } = exportDecl(scope, c.next() as SList);

@@ -17,15 +17,15 @@ import { detectContent } from "../content.ts";
 import { compileModuleIR } from "../compile/mod.ts";
 import { decode } from "../binary/decode.ts";
 import { CompileError } from "../errors.ts";
-import type { ModuleIR } from "../ir.ts";
+import { type ModuleIR, SectionId } from "../ir.ts";
 import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import { inlineExports } from "./desc.ts";
-import type { LowerContext, Lowered } from "./resolve.ts";
+import type { LowerContext, Lowered, ReadFiles } from "./lowering.ts";
 import type { Scope } from "./scope.ts";
 import type { SAtom, SExpr, SList, SourceFile } from "./sexpr.ts";
 import { stringBytes, stringValue } from "./sexpr.ts";
-import { Cursor, headOf, isAtom, isList, show } from "./syntax.ts";
-import { compiledModuleType } from "./types.ts";
+import { compiledModuleShape } from "./shapes.ts";
+import { Cursor, headKeyword, isAtom, isList, shortForm } from "./syntax.ts";
 
 /**
  * Reads the file a `(file "path")` form names, the path as written in the
@@ -33,9 +33,6 @@ import { compiledModuleType } from "./types.ts";
  * reason of a `WatError` at the path.
  */
 export type FileReader = (path: string) => Uint8Array | Promise<Uint8Array>;
-
-/** Files read for `(file …)` forms, by the offset of their path string. */
-export type ReadFiles = ReadonlyMap<number, Uint8Array>;
 
 /** The body of a nested module given as a binary. */
 export type EmbeddedBody =
@@ -55,7 +52,9 @@ export function embeddedBody(
   const first = list.items[rest];
   if (isAtom(first, "keyword", "binary")) {
     const strings = list.items.slice(rest + 1).map((s) => {
-      if (!isAtom(s, "string")) throw file.error(s.start, `expected a string, found ${show(s)}`);
+      if (!isAtom(s, "string")) {
+        throw file.error(s.start, `expected a string, found ${shortForm(s)}`);
+      }
       return s;
     });
     return { form: "binary", keyword: first, strings };
@@ -68,7 +67,7 @@ export function embeddedBody(
   if (after !== undefined) {
     throw file.error(
       after.start,
-      `unexpected ${show(after)}: a module read from a file has no fields`,
+      `unexpected ${shortForm(after)}: a module read from a file has no fields`,
     );
   }
   return { form: "file", list: first, path };
@@ -83,7 +82,7 @@ function fileBodies(
   const stack: (readonly SExpr[])[] = [fields];
   while (stack.length > 0) {
     for (const f of stack.pop()!) {
-      if (headOf(f) !== "module") continue;
+      if (headKeyword(f) !== "module") continue;
       const list = f as SList;
       const c = new Cursor(list, file);
       c.optionalId();
@@ -149,9 +148,9 @@ function needsReader(file: SourceFile, body: EmbeddedBody & { form: "file" }): E
 
 /**
  * Lowers a nested module given as a binary, in `parent`: decodes it,
- * validates it on its own, and returns its IR and module type.
+ * validates it on its own, and returns its IR and module shape.
  *
- * The type comes from mlink's compiler run on the decoded IR, converted
+ * The shape comes from mlink's compiler run on the decoded IR, converted
  * from its type tables. Computing it from the IR would mean a second
  * resolver of module-linking index spaces (imports, implicit instances,
  * aliases, nested modules, instantiations) beside `lib/compile`'s; the
@@ -207,7 +206,7 @@ export function lowerEmbedded(
     if (ctx.modules.count > MAX_MODULES) {
       throw file.error(blame(), `more than ${MAX_MODULES} modules in one text`);
     }
-    return { ir, type: compiledModuleType(compileModuleIR(ir)) };
+    return { ir, type: compiledModuleShape(compileModuleIR(ir)) };
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
     throw file.error(blame(e.offset), located(source, e));
@@ -230,7 +229,7 @@ function moduleTree(ir: ModuleIR): { depth: number; count: number } {
   let depth = 0;
   let count = 1;
   for (const s of ir.sections) {
-    if (s.id !== 14) continue;
+    if (s.id !== SectionId.Module) continue;
     for (const m of s.modules) {
       const inner = moduleTree(m);
       depth = Math.max(depth, 1 + inner.depth);

@@ -7,12 +7,13 @@
  * @module
  */
 
-import { entityKind, inlineExports, isInlineExport } from "./desc.ts";
-import { type Scope, TYPE } from "./scope.ts";
+import { type CoreKind, isCoreKind, Kind, kindName } from "../ir.ts";
+import { inlineExports, isInlineExport } from "./desc.ts";
+import { entityKind, perCoreKind, type SpaceKind } from "./kinds.ts";
+import type { Scope } from "./scope.ts";
 import type { SAtom, SExpr, SList } from "./sexpr.ts";
 import { isAliasSugar, isOuterSugar } from "./sugar.ts";
-import { Cursor, headOf, isAtom, isList, show } from "./syntax.ts";
-import { kindName } from "./types.ts";
+import { Cursor, headKeyword, isAtom, isList, shortForm } from "./syntax.ts";
 
 /** What a field is. */
 export type FieldTag =
@@ -39,8 +40,8 @@ export interface Field {
   list: SList;
   head: string;
   tag: FieldTag;
-  /** Kind of the item it defines (7 for types), if it defines one. */
-  kind?: number;
+  /** Kind of the item it defines (`Kind.Type` for types), if it defines one. */
+  kind?: SpaceKind;
   id?: SAtom;
   /** Names of inline `(export "…")` abbreviations. */
   exports: SAtom[];
@@ -65,23 +66,18 @@ export interface Classified {
 
 /** Classifies `items` (the fields of the module of `scope`) and declares their identifiers in `scope`. */
 export function classify(scope: Scope, items: readonly SExpr[]): Classified {
+  const prescan = new Prescan(scope);
   const fields: Field[] = [];
-  const locals = [0, 0, 0, 0];
-  let moduleLinking = false;
-  let coreDefs = false;
-  const declare = (kind: number, id: SAtom | undefined, local?: number) => {
-    if (id === undefined) return;
-    if (scope.declared.has(kind, id.text)) {
-      throw scope.file.error(id.start, `duplicate ${kindName(kind)} ${id.text}`);
-    }
-    scope.declared.set(kind, id.text, { offset: id.start, local });
-  };
   for (const item of items) {
-    const head = headOf(item);
+    const head = headKeyword(item);
     if (head === undefined) {
-      throw scope.file.error(item.start, `expected a module field, found ${show(item)}`);
+      throw scope.file.error(item.start, `expected a module field, found ${shortForm(item)}`);
     }
     const list = item as SList;
+    const classifier = CLASSIFIERS.get(head);
+    if (classifier === undefined) {
+      throw scope.file.error(list.start, `unknown module field (${head} …)`);
+    }
     const field: Field = {
       list,
       head,
@@ -91,104 +87,164 @@ export function classify(scope: Scope, items: readonly SExpr[]): Classified {
       rest: 1,
       sugar: [],
     };
-    // An import or alias declares the item its descriptor names: `(kind $id? …)`.
-    const declareDesc = (kind: number, desc: SList) => {
-      field.kind = kind;
-      const id = desc.items[1];
-      field.id = isAtom(id, "id") ? id : undefined;
-      declare(kind, field.id);
-    };
-    switch (head) {
-      case "type": {
-        const c = new Cursor(list, scope.file);
-        field.tag = "type";
-        field.kind = TYPE;
-        field.id = c.optionalId();
-        field.rest = c.i;
-        declare(TYPE, field.id);
-        if (isInlineAlias(c.peek())) field.tag = "inline-alias";
-        if (headOf(c.peek()) !== "func") moduleLinking = true;
-        break;
-      }
-      case "import": {
-        field.tag = "import";
-        const items = list.items;
-        const twoLevel = isAtom(items[2], "string");
-        const desc = items[twoLevel ? 3 : 2];
-        const kind = entityKind(headOf(desc));
-        if (!twoLevel || kind === undefined || kind >= 5 || hasOuterType(desc as SList)) {
-          moduleLinking = true;
-        }
-        if (kind !== undefined) declareDesc(kind, desc as SList);
-        break;
-      }
-      case "alias": {
-        field.tag = "alias";
-        moduleLinking = true;
-        const desc = list.items[list.items.length - 1];
-        const h = headOf(desc);
-        const kind = h === "type" ? TYPE : entityKind(h);
-        if (kind !== undefined) declareDesc(kind, desc as SList);
-        break;
-      }
-      case "export": {
-        field.tag = "export";
-        const desc = list.items[2];
-        const kind = entityKind(headOf(desc));
-        if (
-          kind === undefined || kind >= 5 || isAliasSugar(desc as SList) ||
-          isOuterSugar(desc as SList)
-        ) {
-          moduleLinking = true;
-        }
-        break;
-      }
-      case "elem":
-      case "data":
-      case "start":
-        coreDefs = true;
-        field.sugar = findSugar(list, 1, head !== "start");
-        if (field.sugar.length > 0) moduleLinking = true;
-        break;
-      default: {
-        const kind = entityKind(head);
-        if (kind === undefined) {
-          throw scope.file.error(list.start, `unknown module field (${head} …)`);
-        }
-        const c = new Cursor(list, scope.file);
-        field.kind = kind;
-        field.id = c.optionalId();
-        const from = c.i;
-        field.exports = inlineExports(c);
-        field.rest = c.i;
-        field.exportLists = list.items.slice(from, c.i) as SList[];
-        if (field.exports.length > 0 && kind >= 5) moduleLinking = true;
-        const next = c.peek();
-        if (isInlineImport(next)) {
-          field.tag = "inline-import";
-          if (kind >= 5 || next.items.length < 3 || hasOuterType(list)) moduleLinking = true;
-          declare(kind, field.id);
-        } else if (isInlineAlias(next)) {
-          field.tag = "inline-alias";
-          moduleLinking = true;
-          declare(kind, field.id);
-        } else if (kind >= 5) {
-          field.tag = head === "module" ? "module" : "instance";
-          moduleLinking = true;
-          declare(kind, field.id);
-        } else {
-          field.tag = "local";
-          field.local = locals[kind]++;
-          coreDefs = true;
-          declare(kind, field.id, field.local);
-          field.sugar = findSugar(list, field.rest, false);
-          if (field.sugar.length > 0) moduleLinking = true;
-        }
-      }
-    }
+    classifier(field, prescan);
     fields.push(field);
   }
-  return { fields, moduleLinking, coreDefs };
+  return { fields, moduleLinking: prescan.moduleLinking, coreDefs: prescan.coreDefs };
+}
+
+/** What the prescan of one module learns beside its fields. */
+class Prescan {
+  /** The module's scope, where identifiers are declared. */
+  readonly scope: Scope;
+  /** Whether some field uses module-linking syntax. */
+  moduleLinking = false;
+  /** Whether some field is a core definition. */
+  coreDefs = false;
+  readonly #locals = perCoreKind(() => 0);
+
+  constructor(scope: Scope) {
+    this.scope = scope;
+  }
+
+  /** Declares identifier `id` (if any) of `kind`; `local` is a local definition's ordinal. */
+  declare(kind: SpaceKind, id: SAtom | undefined, local?: number): void {
+    if (id === undefined) return;
+    const scope = this.scope;
+    if (scope.declared.has(kind, id.text)) {
+      throw scope.file.error(id.start, `duplicate ${kindName(kind)} ${id.text}`);
+    }
+    scope.declared.set(kind, id.text, { offset: id.start, local });
+  }
+
+  /** The ordinal of the next local definition of `kind`. */
+  nextLocal(kind: CoreKind): number {
+    return this.#locals[kind]++;
+  }
+}
+
+/** Classifies one field, by its head keyword. */
+type Classifier = (field: Field, prescan: Prescan) => void;
+
+/** The classifier of each field head; a head not here is no module field. */
+const CLASSIFIERS: ReadonlyMap<string, Classifier> = new Map([
+  ["type", classifyType],
+  ["import", classifyImport],
+  ["alias", classifyAlias],
+  ["export", classifyExport],
+  ["elem", classifySegment],
+  ["data", classifySegment],
+  ["start", classifySegment],
+  ["func", classifyDefinition],
+  ["table", classifyDefinition],
+  ["memory", classifyDefinition],
+  ["global", classifyDefinition],
+  ["module", classifyDefinition],
+  ["instance", classifyDefinition],
+]);
+
+/** `(type $id? (func …))`, or a module or instance type, or `(type $id (alias outer …))`. */
+function classifyType(field: Field, prescan: Prescan): void {
+  const c = new Cursor(field.list, prescan.scope.file);
+  field.tag = "type";
+  field.kind = Kind.Type;
+  field.id = c.optionalId();
+  field.rest = c.i;
+  prescan.declare(Kind.Type, field.id);
+  if (isInlineAlias(c.peek())) field.tag = "inline-alias";
+  if (headKeyword(c.peek()) !== "func") prescan.moduleLinking = true;
+}
+
+/** `(import "a" "b"? (kind $id? …))`: only two-level imports of core kinds are core wasm. */
+function classifyImport(field: Field, prescan: Prescan): void {
+  field.tag = "import";
+  const items = field.list.items;
+  const twoLevel = isAtom(items[2], "string");
+  const desc = items[twoLevel ? 3 : 2];
+  const kind = entityKind(headKeyword(desc));
+  if (!twoLevel || kind === undefined || !isCoreKind(kind) || hasOuterType(desc as SList)) {
+    prescan.moduleLinking = true;
+  }
+  if (kind !== undefined) declareDescribed(field, prescan, kind, desc as SList);
+}
+
+/** `(alias … (kind $id?))`. */
+function classifyAlias(field: Field, prescan: Prescan): void {
+  field.tag = "alias";
+  prescan.moduleLinking = true;
+  const items = field.list.items;
+  const desc = items[items.length - 1];
+  const head = headKeyword(desc);
+  const kind = head === "type" ? Kind.Type : entityKind(head);
+  if (kind !== undefined) declareDescribed(field, prescan, kind, desc as SList);
+}
+
+/** An import or alias declares the item its description names: `(kind $id? …)`. */
+function declareDescribed(field: Field, prescan: Prescan, kind: SpaceKind, desc: SList): void {
+  field.kind = kind;
+  const id = desc.items[1];
+  field.id = isAtom(id, "id") ? id : undefined;
+  prescan.declare(kind, field.id);
+}
+
+/** `(export "name" (kind ref))`: core wasm when it exports a core item by plain reference. */
+function classifyExport(field: Field, prescan: Prescan): void {
+  field.tag = "export";
+  const desc = field.list.items[2];
+  const kind = entityKind(headKeyword(desc));
+  if (
+    kind === undefined || !isCoreKind(kind) || isAliasSugar(desc as SList) ||
+    isOuterSugar(desc as SList)
+  ) {
+    prescan.moduleLinking = true;
+  }
+}
+
+/** `(elem …)`, `(data …)` and `(start …)`: core definitions, which may hold inline aliases. */
+function classifySegment(field: Field, prescan: Prescan): void {
+  prescan.coreDefs = true;
+  field.sugar = findSugar(field.list, 1, field.head !== "start");
+  if (field.sugar.length > 0) prescan.moduleLinking = true;
+}
+
+/**
+ * `(kind $id? (export "e")* …)` for an entity kind: an inline import or
+ * alias, a nested module or an instance, or a local core definition.
+ */
+function classifyDefinition(field: Field, prescan: Prescan): void {
+  const list = field.list;
+  const kind = entityKind(field.head)!;
+  const c = new Cursor(list, prescan.scope.file);
+  field.kind = kind;
+  field.id = c.optionalId();
+  const from = c.i;
+  field.exports = inlineExports(c);
+  field.rest = c.i;
+  field.exportLists = list.items.slice(from, c.i) as SList[];
+  if (field.exports.length > 0 && !isCoreKind(kind)) prescan.moduleLinking = true;
+  const next = c.peek();
+  if (isInlineImport(next)) {
+    field.tag = "inline-import";
+    if (!isCoreKind(kind) || next.items.length < 3 || hasOuterType(list)) {
+      prescan.moduleLinking = true;
+    }
+    prescan.declare(kind, field.id);
+  } else if (isInlineAlias(next)) {
+    field.tag = "inline-alias";
+    prescan.moduleLinking = true;
+    prescan.declare(kind, field.id);
+  } else if (!isCoreKind(kind)) {
+    field.tag = kind === Kind.Module ? "module" : "instance";
+    prescan.moduleLinking = true;
+    prescan.declare(kind, field.id);
+  } else {
+    field.tag = "local";
+    field.local = prescan.nextLocal(kind);
+    prescan.coreDefs = true;
+    prescan.declare(kind, field.id, field.local);
+    field.sugar = findSugar(list, field.rest, false);
+    if (field.sugar.length > 0) prescan.moduleLinking = true;
+  }
 }
 
 /**
@@ -229,7 +285,7 @@ function findSugar(list: SList, from: number, clauses: boolean): SugarUse[] {
   const visit = (e: SExpr, direct: boolean) => {
     if (e.type !== "list" || isInlineExport(e)) return;
     if (isAliasSugar(e)) {
-      const head = headOf(e);
+      const head = headKeyword(e);
       found.push({ list: e, inner: direct && clauses && (head === "table" || head === "memory") });
     } else if (isOuterSugar(e)) {
       found.push({ list: e, inner: true });

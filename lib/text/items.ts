@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { EntityKind, InstanceArg, ModuleIR } from "../ir.ts";
+import { type EntityKind, type InstanceArg, Kind } from "../ir.ts";
 import {
   descBody,
   inlineExports,
@@ -17,12 +17,14 @@ import {
   signature,
 } from "./desc.ts";
 import type { Field } from "./fields.ts";
-import { type Scope, TYPE } from "./scope.ts";
+import type { SpaceKind } from "./kinds.ts";
+import type { Lowered } from "./lowering.ts";
+import type { Scope } from "./scope.ts";
 import type { SAtom, SExpr, SList } from "./sexpr.ts";
 import { stringValue } from "./sexpr.ts";
+import type { ModuleShape } from "./shapes.ts";
 import { itemRef } from "./sugar.ts";
-import { Cursor, headOf, isAtom, isList } from "./syntax.ts";
-import type { ModTy } from "./types.ts";
+import { Cursor, headKeyword, isAtom, isList } from "./syntax.ts";
 
 /** An export of the module, in source order; `index` is -1 until resolved. */
 export interface PendingExport {
@@ -54,9 +56,9 @@ export function typeField(scope: Scope, f: Field): void {
   const origin = f.list.start;
   if (isList(def, "func")) {
     const d = new Cursor(def, scope.file);
-    const { sig } = signature(d);
+    const { func } = signature(d);
     d.end();
-    scope.addType({ form: "func", sig }, { form: "func", ...sig }, origin, f.id);
+    scope.addFuncType(func, origin, f.id);
   } else if (isList(def, "module")) {
     const { imports, exports, module } = moduleTypeBody(scope, new Cursor(def, scope.file));
     scope.addType({ form: "module", module }, { form: "module", imports, exports }, origin, f.id);
@@ -104,18 +106,18 @@ export function inlineImportField(scope: Scope, f: Field, out: PendingExport[]):
 function alias(
   scope: Scope,
   c: Cursor,
-  kind: EntityKind | 7,
+  kind: SpaceKind,
   id: SAtom | undefined,
   origin: number,
 ): number {
   if (isAtom(c.peek(), "keyword", "outer")) {
     const at = c.here();
     c.next();
-    if (kind !== 5 && kind !== TYPE) {
+    if (kind !== Kind.Module && kind !== Kind.Type) {
       throw scope.file.error(at, "outer aliases can only name modules and types");
     }
     const { depth, index, target } = scope.outer(kind, c.next(), c.next());
-    return kind === TYPE
+    return kind === Kind.Type
       ? scope.addTypeAlias(
         { form: "outerType", depth, index },
         target.types[index].shape,
@@ -124,13 +126,15 @@ function alias(
       )
       : scope.addAlias(
         { form: "outerModule", depth, index },
-        target.spaces[5][index].type,
+        target.spaces[Kind.Module][index].type,
         origin,
         id,
       );
   }
-  if (kind === TYPE) throw scope.file.error(c.here(), "types can only be aliased with outer");
-  const instance = scope.ref(6, c.next());
+  if (kind === Kind.Type) {
+    throw scope.file.error(c.here(), "types can only be aliased with outer");
+  }
+  const instance = scope.ref(Kind.Instance, c.next());
   const nameAtom = c.string("an export name");
   const name = stringValue(nameAtom, scope.file);
   const type = scope.exportType(instance, kind, nameAtom, name);
@@ -148,15 +152,15 @@ export function aliasField(scope: Scope, f: Field, out: PendingExport[]): void {
     );
   }
   const d = new Cursor(desc, scope.file);
-  const kind = headOf(desc) === "type" ? TYPE : kindOf(desc, d, "an alias kind");
+  const kind = headKeyword(desc) === "type" ? Kind.Type : kindOf(desc, d, "an alias kind");
   const id = d.optionalId();
-  const names = kind === TYPE ? [] : inlineExports(d);
+  const names = kind === Kind.Type ? [] : inlineExports(d);
   d.end();
   // Everything but the description: `$i "name"` or `outer $M $x`.
   const body = new Cursor({ ...f.list, items: items.slice(0, -1) }, scope.file);
   const index = alias(scope, body, kind, id, f.list.start);
   body.end();
-  if (kind !== TYPE) exportAll(scope, out, names, kind, index);
+  if (kind !== Kind.Type) exportAll(scope, out, names, kind, index);
 }
 
 /** `(kind $id? (export "e")* (alias $i "name"))`, or `(module|type $id? (alias outer $M $x))`. */
@@ -164,10 +168,10 @@ export function inlineAliasField(scope: Scope, f: Field, out: PendingExport[]): 
   const c = new Cursor(f.list, scope.file, f.rest);
   const a = new Cursor(c.next() as SList, scope.file);
   c.end();
-  const kind = f.kind as EntityKind | 7;
+  const kind = f.kind!;
   const index = alias(scope, a, kind, f.id, f.list.start);
   a.end();
-  if (kind !== TYPE) exportAll(scope, out, f.exports, kind, index);
+  if (kind !== Kind.Type) exportAll(scope, out, f.exports, kind, index);
 }
 
 /** `(instance $id? (export "e")* (instantiate module (import "name" (kind ref))*))`. */
@@ -175,31 +179,36 @@ export function instanceField(scope: Scope, f: Field, out: PendingExport[]): voi
   const c = new Cursor(f.list, scope.file, f.rest);
   const inst = c.listOf("instantiate", "(instantiate …), (import …) or (alias …)");
   c.end();
-  const ic = new Cursor(inst, scope.file);
-  const target: SExpr | undefined = ic.next();
+  const instantiate = new Cursor(inst, scope.file);
+  const target: SExpr | undefined = instantiate.next();
   let module: number;
   if (isList(target)) {
-    if (headOf(target) !== "module") {
+    if (headKeyword(target) !== "module") {
       throw scope.file.error(target.start, "expected a module reference");
     }
-    module = itemRef(scope, target, 5);
+    module = itemRef(scope, target, Kind.Module);
   } else {
-    module = scope.ref(5, target);
+    module = scope.ref(Kind.Module, target);
   }
   const args: InstanceArg[] = [];
-  while (!ic.atEnd()) {
-    const ac = new Cursor(ic.listOf("import", '(import "name" (kind …))'), scope.file);
-    const name = ac.name("an argument name");
-    const ref = ac.listOf(undefined, "an item reference such as (func $f)");
-    ac.end();
-    const kind = kindOf(ref, ac, "an argument kind");
-    const arg: InstanceArg = { name, kind, index: 0 };
-    arg.index = itemRef(scope, ref, kind, (index) => arg.index = index);
-    args.push(arg);
+  while (!instantiate.atEnd()) {
+    const arg = new Cursor(instantiate.listOf("import", '(import "name" (kind …))'), scope.file);
+    args.push(instanceArg(scope, arg));
   }
-  const type: ModTy = scope.moduleType(module, target?.start ?? inst.start);
+  const type: ModuleShape = scope.moduleType(module, target?.start ?? inst.start);
   const index = scope.addInstance({ module, args }, { exports: type.exports }, f.list.start, f.id);
-  exportAll(scope, out, f.exports, 6, index);
+  exportAll(scope, out, f.exports, Kind.Instance, index);
+}
+
+/** `(import "name" (kind ref))` of an `instantiate`, read by `c`. */
+function instanceArg(scope: Scope, c: Cursor): InstanceArg {
+  const name = c.name("an argument name");
+  const ref = c.listOf(undefined, "an item reference such as (func $f)");
+  c.end();
+  const kind = kindOf(ref, c, "an argument kind");
+  const arg: InstanceArg = { name, kind, index: 0 };
+  arg.index = itemRef(scope, ref, kind, (index) => arg.index = index);
+  return arg;
 }
 
 /** A nested `(module $id? (export "e")* field*)`, lowered by `lower`. */
@@ -207,9 +216,9 @@ export function moduleField(
   scope: Scope,
   f: Field,
   out: PendingExport[],
-  lower: (f: Field) => { ir: ModuleIR; type: ModTy },
+  lower: (f: Field) => Lowered,
 ): void {
   const { ir, type } = lower(f);
   const index = scope.addModule(ir, type, f.list.start, f.id);
-  exportAll(scope, out, f.exports, 5, index);
+  exportAll(scope, out, f.exports, Kind.Module, index);
 }

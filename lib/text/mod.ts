@@ -1,7 +1,7 @@
 /**
  * The text front-end: module-linking WebAssembly text → module-linking
  * binary. The module-linking layer is resolved here; the core parts of
- * each module are compiled by wabt, loaded on first use.
+ * each module are assembled by wabt, loaded on first use.
  *
  * @example
  * ```ts
@@ -16,12 +16,14 @@
  */
 
 import { encode } from "../binary/encode.ts";
-import { lowerModule, type ModuleForm, moduleFormOf } from "./resolve.ts";
-import { readSExprs, type SExpr, type SList, SourceFile, stringBytes } from "./sexpr.ts";
+import { strictUtf8 } from "../encoding.ts";
 import { type FileReader, readFiles } from "./embed.ts";
-import { headOf, isAtom } from "./syntax.ts";
 import { isCoreDefinition } from "./fields.ts";
-import { loadCoreCompiler } from "./wabt.ts";
+import { type ModuleForm, moduleFormOf } from "./lowering.ts";
+import { lowerModule } from "./resolve.ts";
+import { readSExprs, type SExpr, type SList, SourceFile, stringBytes } from "./sexpr.ts";
+import { headKeyword, isAtom } from "./syntax.ts";
+import { loadCoreAssembler } from "./wabt.ts";
 
 export { readSExprs, SourceFile, stringValue } from "./sexpr.ts";
 export type { SAtom, SExpr, SList } from "./sexpr.ts";
@@ -70,7 +72,7 @@ export async function parseWat(text: string, options: ParseWatOptions = {}): Pro
     form = moduleFormOf(options.module);
   } else {
     const forms = readSExprs(text, filename);
-    if (forms.length === 1 && headOf(forms[0]) === "module") {
+    if (forms.length === 1 && headKeyword(forms[0]) === "module") {
       form = moduleFormOf(forms[0] as SList);
     } else {
       form = { fields: forms, origin: 0, end: text.length };
@@ -82,9 +84,9 @@ export async function parseWat(text: string, options: ParseWatOptions = {}): Pro
     return parseWat(special, { filename, readFile: options.readFile });
   }
   const files = await readFiles(form.fields, file, options.readFile);
-  const compile = hasCoreDefinitions(form.fields) ? await loadCoreCompiler() : undefined;
+  const assemble = hasCoreDefinitions(form.fields) ? await loadCoreAssembler() : undefined;
   try {
-    return encode(lowerModule(form, { file, compile, files, modules: { count: 0 } }).ir);
+    return encode(lowerModule(form, { file, assemble, files, modules: { count: 0 } }).ir);
   } catch (e) {
     // Nesting is bounded where it recurses, but bounds cannot know the stack size.
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
@@ -106,7 +108,7 @@ function scriptForm(form: ModuleForm, file: SourceFile): Uint8Array | string | n
   const out = stringBytes(strings);
   if (first.text === "binary") return out;
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(out);
+    return strictUtf8.decode(out);
   } catch {
     throw file.error(first.start, "malformed UTF-8 encoding");
   }
@@ -117,7 +119,7 @@ function hasCoreDefinitions(fields: readonly SExpr[]): boolean {
   const stack: (readonly SExpr[])[] = [fields];
   while (stack.length > 0) {
     for (const f of stack.pop()!) {
-      switch (headOf(f)) {
+      switch (headKeyword(f)) {
         case "elem":
         case "data":
         case "start":

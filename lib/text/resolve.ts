@@ -1,6 +1,6 @@
 /**
- * Lowers one `(module …)` form to a {@linkcode ModuleIR}: the
- * module-linking layer is resolved here, the core part is compiled by wabt
+ * Lowers one `(module …)` form to its module-linking IR: the
+ * module-linking layer is resolved here, the core part is assembled by wabt
  * (see `core.ts`) and spliced in.
  *
  * Binary order, which fixes every index: the module-linking entries in
@@ -12,22 +12,27 @@
  * @module
  */
 
-import type {
-  AliasSection,
-  EntityKind,
-  Export,
-  ImportSection,
-  InstanceSection,
-  ModuleIR,
-  ModuleSection,
-  Section,
-  TypeSection,
+import { nameSection } from "../binary/names.ts";
+import {
+  type AliasSection,
+  type EntityKind,
+  type Export,
+  type ImportSection,
+  type InstanceSection,
+  isCoreKind,
+  Kind,
+  kindName,
+  type ModuleSection,
+  type Section,
+  SectionId,
+  type TypeSection,
+  unreachable,
 } from "../ir.ts";
 import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
-import { compileCore, compileCoreOnly, type CoreOutput } from "./core.ts";
-import { nameSection } from "../binary/names.ts";
-import { entityKind, kindOf } from "./desc.ts";
-import { embeddedBody, lowerEmbedded, type ReadFiles } from "./embed.ts";
+import { assembleCoreFields, assembleCoreModule, type CoreOutput, noCoreOutput } from "./core.ts";
+import type { Edit } from "./coretext.ts";
+import { kindOf } from "./desc.ts";
+import { embeddedBody, lowerEmbedded } from "./embed.ts";
 import { classify, type Field } from "./fields.ts";
 import {
   aliasField,
@@ -39,55 +44,48 @@ import {
   type PendingExport,
   typeField,
 } from "./items.ts";
-import { type Entry, Scope, TYPE } from "./scope.ts";
-import type { SAtom, SExpr, SList, SourceFile } from "./sexpr.ts";
+import { aKind, CORE_KINDS, entityKind } from "./kinds.ts";
+import type { LowerContext, Lowered, ModuleForm } from "./lowering.ts";
+import { type Entry, Scope } from "./scope.ts";
+import type { SAtom, SList } from "./sexpr.ts";
 import { stringValue } from "./sexpr.ts";
+import type { EntityShape, ModuleShape } from "./shapes.ts";
 import { itemRef } from "./sugar.ts";
-import { Cursor, isAtom } from "./syntax.ts";
-import type { EntType, ModTy } from "./types.ts";
-import { aKind, kindName } from "./types.ts";
-import type { Edit } from "./coretext.ts";
-import type { CoreCompiler } from "./wabt.ts";
-
-/** A module to lower: its fields, identifier and where it starts. */
-export interface ModuleForm {
-  id?: SAtom;
-  fields: readonly SExpr[];
-  /** Offset of the `(module` (0 for a file of bare fields). */
-  origin: number;
-  /** Offset of its end. */
-  end: number;
-}
-
-/** What lowering needs besides the module. */
-export interface LowerContext {
-  file: SourceFile;
-  /** The core compiler; needed only when some module has core definitions. */
-  compile?: CoreCompiler;
-  /** Files read for nested `(module (file …))` forms, by the offset of their path. */
-  files?: ReadFiles;
-  /** Modules lowered so far, embedded ones included, against {@linkcode MAX_MODULES}. */
-  modules: { count: number };
-}
-
-/** A lowered module and its type, as its parent sees it. */
-export interface Lowered {
-  ir: ModuleIR;
-  type: ModTy;
-}
-
-/** The module form of a `(module $id? field*)` list. */
-export function moduleFormOf(list: SList): ModuleForm {
-  const id = isAtom(list.items[1], "id") ? list.items[1] : undefined;
-  return { id, fields: list.items.slice(id ? 2 : 1), origin: list.start, end: list.end };
-}
+import { Cursor } from "./syntax.ts";
+import type { CoreAssembler } from "./wabt.ts";
 
 /**
- * Lowers `form`, nested in `parent` (if any), to its IR and module type.
+ * Lowers `form`, nested in `parent` (if any), to its IR and module shape.
  *
  * @throws {WatError} for any error in the text, core parts included.
  */
 export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope): Lowered {
+  const scope = openScope(form, ctx, parent);
+  const classified = classify(scope, form.fields);
+  let fields = classified.fields;
+  if (!classified.moduleLinking) {
+    // A plain core module: wabt lays it out exactly as core wasm does.
+    if (classified.coreDefs) {
+      return assembleCoreModule(scope, form, fields, coreAssembler(ctx, form));
+    }
+    // Without definitions we do it ourselves, in core order: explicit types
+    // first, then the implicit types of the imports, then the imports.
+    fields = fields.filter((f) => f.tag === "type").concat(fields.filter((f) => f.tag !== "type"));
+  }
+  const { exports, exportOf } = lowerFields(scope, fields, ctx);
+  // Aliases for core code and exports come after every module-linking entry.
+  const edits = resolveLateReferences(scope, fields, exportOf);
+  // Local core definitions follow every imported and aliased item of their kind.
+  const bases = CORE_KINDS.map((kind) => scope.spaces[kind].length);
+  for (const fix of scope.fixups) fix(bases);
+  const core = classified.coreDefs
+    ? assembleCoreFields(scope, form, fields, edits, coreAssembler(ctx, form))
+    : noCoreOutput();
+  return finishModule(scope, form, core, moduleExports(scope, exports, bases, core));
+}
+
+/** The scope of a new module, counted against the limits of nesting and of modules in one text. */
+function openScope(form: ModuleForm, ctx: LowerContext, parent: Scope | undefined): Scope {
   const scope = new Scope(ctx.file, parent, form.id, form.origin);
   if (scope.depth > MAX_NESTING_DEPTH) {
     throw ctx.file.error(form.origin, `modules nested more than ${MAX_NESTING_DEPTH} deep`);
@@ -95,16 +93,19 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
   if (++ctx.modules.count > MAX_MODULES) {
     throw ctx.file.error(form.origin, `more than ${MAX_MODULES} modules in one text`);
   }
-  const classified = classify(scope, form.fields);
-  let fields = classified.fields;
-  if (!classified.moduleLinking) {
-    // A plain core module: wabt lays it out exactly as core wasm does.
-    if (classified.coreDefs) return compileCoreOnly(scope, form, fields, need(ctx, form));
-    // Without definitions we do it ourselves, in core order: explicit types
-    // first, then the implicit types of the imports, then the imports.
-    fields = fields.filter((f) => f.tag === "type").concat(fields.filter((f) => f.tag !== "type"));
-  }
+  return scope;
+}
 
+/**
+ * Lowers the fields in source order into the scope's entries; returns the
+ * module's exports in source order, and those of `(export …)` fields by
+ * field, to be resolved once every module-linking entry exists.
+ */
+function lowerFields(
+  scope: Scope,
+  fields: readonly Field[],
+  ctx: LowerContext,
+): { exports: PendingExport[]; exportOf: Map<Field, PendingExport> } {
   const exports: PendingExport[] = [];
   const exportOf = new Map<Field, PendingExport>();
   for (const f of fields) {
@@ -130,20 +131,7 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
         instanceField(scope, f, exports);
         break;
       case "module":
-        moduleField(scope, f, exports, (nested) => {
-          const body = embeddedBody(nested.list, nested.rest, scope.file);
-          if (body !== undefined) return lowerEmbedded(scope, body, ctx);
-          return lowerModule(
-            {
-              id: nested.id,
-              fields: nested.list.items.slice(nested.rest),
-              origin: nested.list.start,
-              end: nested.list.end,
-            },
-            ctx,
-            scope,
-          );
-        });
+        moduleField(scope, f, exports, (nested) => lowerNested(scope, nested, ctx));
         break;
       case "export": {
         const e = exportField(scope, f);
@@ -152,24 +140,60 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
         break;
       }
       case "local":
-        for (const n of f.exports) {
-          const kind = f.kind as EntityKind;
-          const local = f.local!;
-          const e: PendingExport = {
-            name: stringValue(n, scope.file),
-            kind,
-            index: -1,
-            origin: n.start,
-          };
-          scope.fixups.push((bases) => e.index = bases[kind] + local);
-          exports.push(e);
-        }
+        localExports(scope, f, exports);
         break;
+      case "core":
+        break;
+      default:
+        unreachable(f.tag, "field tag");
     }
   }
   scope.flushRun();
+  return { exports, exportOf };
+}
 
-  // Aliases for core code and exports come after every module-linking entry.
+/** Lowers the nested module of field `nested`, written as text or given as a binary. */
+function lowerNested(scope: Scope, nested: Field, ctx: LowerContext): Lowered {
+  const body = embeddedBody(nested.list, nested.rest, scope.file);
+  if (body !== undefined) return lowerEmbedded(scope, body, ctx);
+  return lowerModule(
+    {
+      id: nested.id,
+      fields: nested.list.items.slice(nested.rest),
+      origin: nested.list.start,
+      end: nested.list.end,
+    },
+    ctx,
+    scope,
+  );
+}
+
+/** The inline exports of local core definition `f`, whose index is known once the bases are. */
+function localExports(scope: Scope, f: Field, out: PendingExport[]): void {
+  for (const n of f.exports) {
+    const kind = f.kind as EntityKind;
+    const local = f.local!;
+    const e: PendingExport = {
+      name: stringValue(n, scope.file),
+      kind,
+      index: -1,
+      origin: n.start,
+    };
+    scope.fixups.push((bases) => e.index = bases[kind] + local);
+    out.push(e);
+  }
+}
+
+/**
+ * Resolves, in field order, the references made after the module-linking
+ * entries: those of `(export …)` fields, and inline alias sugar in core code.
+ * Returns the edits that replace the sugar in the core text.
+ */
+function resolveLateReferences(
+  scope: Scope,
+  fields: readonly Field[],
+  exportOf: ReadonlyMap<Field, PendingExport>,
+): Map<Field, Edit[]> {
   const edits = new Map<Field, Edit[]>();
   for (const f of fields) {
     const e = exportOf.get(f);
@@ -181,33 +205,55 @@ export function lowerModule(form: ModuleForm, ctx: LowerContext, parent?: Scope)
       );
     }
   }
+  return edits;
+}
 
-  const bases = [0, 1, 2, 3].map((k) => scope.spaces[k].length);
-  for (const fix of scope.fixups) fix(bases);
-
-  const sections = groupEntries(scope.entries);
-  let core: CoreOutput = { extraTypes: [], before: [], after: [], locals: [[], [], [], []] };
-  if (classified.coreDefs) core = compileCore(scope, form, fields, edits, need(ctx, form));
-  if (core.extraTypes.length > 0) sections.push({ id: 1, types: core.extraTypes });
-  for (const s of core.before) sections.push(s);
-
-  const type: ModTy = { imports: scope.imports, exports: new Map() };
-  const out: Export[] = [];
+/**
+ * The module's export section and the shapes of its exports, checking that
+ * each exported item exists.
+ */
+function moduleExports(
+  scope: Scope,
+  exports: readonly PendingExport[],
+  bases: readonly number[],
+  core: CoreOutput,
+): { section: Export[]; shapes: Map<string, EntityShape> } {
+  const section: Export[] = [];
+  const shapes = new Map<string, EntityShape>();
   for (const e of exports) {
-    out.push({ name: e.name, kind: e.kind, index: e.index });
-    type.exports.set(e.name, entityType(scope, e, bases, core.locals));
+    section.push({ name: e.name, kind: e.kind, index: e.index });
+    shapes.set(e.name, exportShape(scope, e, bases, core));
   }
-  if (out.length > 0) sections.push({ id: 7, exports: out });
+  return { section, shapes };
+}
+
+/**
+ * The module's sections in binary order, and its shape: the module-linking
+ * entries, wabt's extra types and core definitions, the exports, the rest
+ * of the core sections, and the module's name.
+ */
+function finishModule(
+  scope: Scope,
+  form: ModuleForm,
+  core: CoreOutput,
+  exports: { section: Export[]; shapes: Map<string, EntityShape> },
+): Lowered {
+  const sections = groupEntries(scope.entries);
+  if (core.extraTypes.length > 0) sections.push({ id: SectionId.Type, types: core.extraTypes });
+  for (const s of core.before) sections.push(s);
+  if (exports.section.length > 0) sections.push({ id: SectionId.Export, exports: exports.section });
   for (const s of core.after) sections.push(s);
   if (form.id !== undefined) sections.push(nameSection(form.id.text.slice(1)));
+  const type: ModuleShape = { imports: scope.imports, exports: exports.shapes };
   return { ir: { sections }, type };
 }
 
-function need(ctx: LowerContext, form: ModuleForm): CoreCompiler {
-  if (ctx.compile === undefined) {
+/** The core assembler, which the caller loads when some module has core definitions. */
+function coreAssembler(ctx: LowerContext, form: ModuleForm): CoreAssembler {
+  if (ctx.assemble === undefined) {
     throw ctx.file.error(form.origin, "internal error: the core compiler was not loaded");
   }
-  return ctx.compile;
+  return ctx.assemble;
 }
 
 /** `(export "name" (kind ref))`: the name now, the index once aliases for core code exist. */
@@ -221,6 +267,7 @@ function exportField(scope: Scope, f: Field): PendingExport {
   return { name, kind, index: -1, origin: nameAtom!.start, field: f };
 }
 
+/** Resolves the reference of an `(export …)` field. */
 function resolveExport(scope: Scope, e: PendingExport): void {
   const desc = e.field!.list.items[2] as SList;
   e.index = itemRef(scope, desc, e.kind, (index) => e.index = index);
@@ -230,25 +277,31 @@ function resolveExport(scope: Scope, e: PendingExport): void {
 function sugarEdit(scope: Scope, list: SList, inner: boolean): Edit {
   const head = (list.items[0] as SAtom).text;
   // Sugar lists were recognized by their kind keyword.
-  const kind = head === "type" ? TYPE : entityKind(head)!;
+  const kind = head === "type" ? Kind.Type : entityKind(head)!;
   const index = itemRef(scope, list, kind);
-  const hid = kind === TYPE
-    ? scope.types[index].hid
-    : kind <= 3
-    ? scope.spaces[kind][index].hid
+  const coreId = kind === Kind.Type
+    ? scope.types[index].coreId
+    : isCoreKind(kind)
+    ? scope.spaces[kind][index].coreId
     : undefined;
-  if (hid === undefined) {
+  if (coreId === undefined) {
     throw scope.file.error(list.start, `${aKind(kind)} cannot be referenced from core code`);
   }
-  if (!inner) return { start: list.start, end: list.end, text: hid };
-  return { start: list.items[1].start, end: list.items[list.items.length - 1].end, text: hid };
+  if (!inner) return { start: list.start, end: list.end, text: coreId };
+  return { start: list.items[1].start, end: list.items[list.items.length - 1].end, text: coreId };
 }
 
-/** The type of an exported item, checking that it exists. */
-function entityType(scope: Scope, e: PendingExport, bases: number[], locals: EntType[][]): EntType {
-  const space = scope.spaces[e.kind];
-  let type: EntType | undefined = space[e.index]?.type;
-  if (type === undefined && e.kind <= 3) type = locals[e.kind][e.index - bases[e.kind]];
+/** The shape of an exported item, checking that it exists. */
+function exportShape(
+  scope: Scope,
+  e: PendingExport,
+  bases: readonly number[],
+  core: CoreOutput,
+): EntityShape {
+  let type: EntityShape | undefined = scope.spaces[e.kind][e.index]?.type;
+  if (type === undefined && isCoreKind(e.kind)) {
+    type = core.locals[e.kind][e.index - bases[e.kind]];
+  }
   if (type === undefined) {
     throw scope.file.error(e.origin, `unknown ${kindName(e.kind)} ${e.index}`);
   }
@@ -265,37 +318,42 @@ function groupEntries(entries: readonly Entry[]): Section[] {
       sections.push(last);
     }
     switch (e.section) {
-      case 1:
+      case SectionId.Type:
         (last as TypeSection).types.push(e.item);
         break;
-      case 2:
+      case SectionId.Import:
         (last as ImportSection).imports.push(e.item);
         break;
-      case 14:
+      case SectionId.Module:
         (last as ModuleSection).modules.push(e.item);
         break;
-      case 15:
+      case SectionId.Instance:
         (last as InstanceSection).instances.push(e.item);
         break;
-      case 16:
+      case SectionId.Alias:
         (last as AliasSection).aliases.push(e.item);
         break;
+      default:
+        unreachable(e, "section entry");
     }
   }
   return sections;
 }
 
+/** An empty section of the kind entry `section` goes in. */
 function emptySection(id: Entry["section"]): Section {
   switch (id) {
-    case 1:
+    case SectionId.Type:
       return { id, types: [] };
-    case 2:
+    case SectionId.Import:
       return { id, imports: [] };
-    case 14:
+    case SectionId.Module:
       return { id, modules: [] };
-    case 15:
+    case SectionId.Instance:
       return { id, instances: [] };
-    case 16:
+    case SectionId.Alias:
       return { id, aliases: [] };
+    default:
+      return unreachable(id, "section id");
   }
 }

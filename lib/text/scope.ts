@@ -6,28 +6,39 @@
  * @module
  */
 
-import type { Alias, EntityKind, Import, InstanceDef, ModuleIR, TypeDef } from "../ir.ts";
+import {
+  type Alias,
+  type EntityKind,
+  type Import,
+  type InstanceDef,
+  isCoreKind,
+  Kind,
+  kindName,
+  type ModuleIR,
+  SectionId,
+  type TypeDef,
+} from "../ir.ts";
+import { type ImplicitInstances, joinImplicitInstance } from "../implicit_instance.ts";
+import type { FuncType } from "../types.ts";
+import { aKind, type OuterKind, SPACE_KINDS, type SpaceKind } from "./kinds.ts";
 import type { SAtom, SExpr } from "./sexpr.ts";
 import type { SourceFile } from "./sexpr.ts";
-import { isAtom, show, u32 } from "./syntax.ts";
 import {
-  aKind,
-  type EntType,
-  type FuncSig,
-  type InstTy,
-  kindName,
-  type ModTy,
-  sigKey,
+  type EntityShape,
+  funcTypeKey,
+  type InstanceShape,
+  type ModuleShape,
   type TypeShape,
-} from "./types.ts";
+} from "./shapes.ts";
+import { isAtom, shortForm, u32 } from "./syntax.ts";
 
 /** An item of a func/table/memory/global/module/instance index space. */
 export interface Entity {
   /** Its identifier in the source, if any. */
   id?: string;
-  /** The identifier the core text handed to wabt uses for it, if any. */
-  hid?: string;
-  type: EntType;
+  /** The identifier the core text handed to wabt uses for it (the source's, or a generated one), if any. */
+  coreId?: string;
+  type: EntityShape;
   /** Source offset of its definition (generated items: of the use that made them). */
   origin: number;
 }
@@ -35,18 +46,19 @@ export interface Entity {
 /** An item of the type index space. */
 export interface TypeEntry {
   id?: string;
-  hid?: string;
+  /** The identifier the core text handed to wabt uses for it, if any. */
+  coreId?: string;
   shape: TypeShape;
   origin: number;
 }
 
 /** One entry of a module-linking section, in binary order. */
 export type Entry =
-  | { section: 1; item: TypeDef }
-  | { section: 2; item: Import }
-  | { section: 14; item: ModuleIR }
-  | { section: 15; item: InstanceDef }
-  | { section: 16; item: Alias };
+  | { section: typeof SectionId.Type; item: TypeDef }
+  | { section: typeof SectionId.Import; item: Import }
+  | { section: typeof SectionId.Module; item: ModuleIR }
+  | { section: typeof SectionId.Instance; item: InstanceDef }
+  | { section: typeof SectionId.Alias; item: Alias };
 
 /** What the prescan learnt about an identifier: where it is declared, and its local ordinal for core definitions. */
 export interface Declared {
@@ -60,11 +72,8 @@ interface ImportRun {
   pre: Entry[];
   imports: Entry[];
   /** The implicit instance of each two-level module name of this section. */
-  implicit: Map<string, InstTy>;
+  implicit: ImplicitInstances<InstanceShape>;
 }
-
-/** Index of the type space in the per-kind tables (kinds 0–6 are entities). */
-export const TYPE = 7;
 
 /**
  * Maps from names by kind, each made on first use: most modules name items
@@ -74,17 +83,17 @@ export class ByKind<V> {
   readonly #maps: (Map<string, V> | undefined)[] = [];
 
   /** The value of `name` among items of `kind`. */
-  get(kind: number, name: string): V | undefined {
+  get(kind: SpaceKind, name: string): V | undefined {
     return this.#maps[kind]?.get(name);
   }
 
   /** Whether `name` is known among items of `kind`. */
-  has(kind: number, name: string): boolean {
+  has(kind: SpaceKind, name: string): boolean {
     return this.#maps[kind]?.has(name) ?? false;
   }
 
   /** Sets `name` among items of `kind`. */
-  set(kind: number, name: string, value: V): void {
+  set(kind: SpaceKind, name: string, value: V): void {
     (this.#maps[kind] ??= new Map()).set(name, value);
   }
 }
@@ -101,23 +110,30 @@ export class Scope {
   readonly origin: number;
   /** The type index space. */
   readonly types: TypeEntry[] = [];
-  /** Entity index spaces by kind (index 4, tags, stays empty). Local core definitions are not in them. */
-  readonly spaces: Entity[][] = [[], [], [], [], [], [], []];
-  /** Identifiers defined so far, by kind (7: types). */
+  /** Entity index spaces by kind. Local core definitions are not in them. */
+  readonly spaces: Readonly<Record<EntityKind, Entity[]>> = {
+    [Kind.Func]: [],
+    [Kind.Table]: [],
+    [Kind.Memory]: [],
+    [Kind.Global]: [],
+    [Kind.Module]: [],
+    [Kind.Instance]: [],
+  };
+  /** Identifiers defined so far, by kind (types included). */
   readonly ids: ByKind<number> = new ByKind();
   /** Every identifier the module declares, by kind, from the prescan. */
   readonly declared: ByKind<Declared> = new ByKind();
   /** Module-linking entries in binary order. */
   readonly entries: Entry[] = [];
   /** The module's imports, for its module type. */
-  readonly imports: ModTy["imports"] = [];
-  /** Patches run once the index of the first local definition of each kind is known. */
+  readonly imports: ModuleShape["imports"] = [];
+  /** Patches run once the index of the first local definition of each core kind is known. */
   readonly fixups: ((bases: readonly number[]) => void)[] = [];
   /** How deep inline module/instance types are nested where parsing is now. */
   typeDepth = 0;
-  readonly #sigs = new Map<string, number>();
+  readonly #funcTypes = new Map<string, number>();
   readonly #generated = new Map<string, number>();
-  #hidCount = 0;
+  #generatedIds = 0;
   #run: ImportRun | null = null;
   #inImport = false;
 
@@ -167,11 +183,11 @@ export class Scope {
     return this.#inImport && this.#run !== null ? this.#run.pre : this.entries;
   }
 
-  #newHid(): string {
-    return `${hidPrefix(this.file)}${(this.#hidCount++).toString(36)}`;
+  #generateId(): string {
+    return `${generatedIdPrefix(this.file)}${(this.#generatedIds++).toString(36)}`;
   }
 
-  #define(kind: number, id: SAtom | undefined, index: number): void {
+  #define(kind: SpaceKind, id: SAtom | undefined, index: number): void {
     if (id === undefined) return;
     if (this.ids.has(kind, id.text)) {
       throw this.file.error(id.start, `duplicate ${kindName(kind)} ${id.text}`);
@@ -183,63 +199,71 @@ export class Scope {
 
   /** Adds a type (explicit, or generated for an inline type); returns its index. */
   addType(shape: TypeShape, def: TypeDef, origin: number, id?: SAtom): number {
-    this.#sink().push({ section: 1, item: def });
+    this.#sink().push({ section: SectionId.Type, item: def });
     return this.#typeEntry(shape, origin, id);
+  }
+
+  /** Adds a function type (explicit, or generated for an inline signature); returns its index. */
+  addFuncType(func: FuncType, origin: number, id?: SAtom): number {
+    const def: TypeDef = { form: "func", params: [...func.params], results: [...func.results] };
+    return this.addType({ form: "func", func }, def, origin, id);
   }
 
   #typeEntry(shape: TypeShape, origin: number, id: SAtom | undefined): number {
     const index = this.types.length;
-    this.types.push({ id: id?.text, hid: id?.text, shape, origin });
-    this.#define(TYPE, id, index);
+    this.types.push({ id: id?.text, coreId: id?.text, shape, origin });
+    this.#define(Kind.Type, id, index);
     if (shape.form === "func") {
-      const key = sigKey(shape.sig);
-      if (!this.#sigs.has(key)) this.#sigs.set(key, index);
+      const key = funcTypeKey(shape.func);
+      if (!this.#funcTypes.has(key)) this.#funcTypes.set(key, index);
     }
     return index;
   }
 
-  /** The first func type with signature `sig`, or a new generated one. */
-  funcType(sig: FuncSig, origin: number): number {
-    const found = this.#sigs.get(sigKey(sig));
-    if (found !== undefined) return found;
-    return this.addType({ form: "func", sig }, { form: "func", ...sig }, origin);
+  /** The first func type equal to `func`, or a new generated one. */
+  funcType(func: FuncType, origin: number): number {
+    return this.findFuncType(func) ?? this.addFuncType(func, origin);
   }
 
-  /** The first func type with signature `sig`, if there is one. */
-  findFuncType(sig: FuncSig): number | undefined {
-    return this.#sigs.get(sigKey(sig));
+  /** The first func type equal to `func`, if there is one. */
+  findFuncType(func: FuncType): number | undefined {
+    return this.#funcTypes.get(funcTypeKey(func));
   }
 
   /** Adds an import (the current field must be an import); returns its index in its space. */
-  addImport(imp: Import, type: EntType, origin: number, id?: SAtom): number {
+  addImport(imp: Import, type: EntityShape, origin: number, id?: SAtom): number {
     const run = this.#run!;
-    run.imports.push({ section: 2, item: imp });
+    run.imports.push({ section: SectionId.Import, item: imp });
     this.imports.push({ module: imp.module, field: imp.field, type });
     if (imp.field !== null) {
-      let implicit = run.implicit.get(imp.module);
-      if (implicit === undefined) {
+      const implicit = joinImplicitInstance(run.implicit, imp.module, () => {
         // The first two-level import of a name in a section adds an instance.
-        implicit = { exports: new Map() };
-        run.implicit.set(imp.module, implicit);
-        this.spaces[6].push({ type: { kind: 6, instance: implicit }, origin });
-      }
+        const instance: InstanceShape = { exports: new Map() };
+        this.spaces[Kind.Instance].push({ type: { kind: Kind.Instance, instance }, origin });
+        return instance;
+      });
       implicit.exports.set(imp.field, type);
     }
     return this.#entity(type, origin, id, id?.text);
   }
 
-  #entity(type: EntType, origin: number, id: SAtom | undefined, hid: string | undefined): number {
+  #entity(
+    type: EntityShape,
+    origin: number,
+    id: SAtom | undefined,
+    coreId: string | undefined,
+  ): number {
     const space = this.spaces[type.kind];
     const index = space.length;
-    space.push({ id: id?.text, hid, type, origin });
+    space.push({ id: id?.text, coreId, type, origin });
     this.#define(type.kind, id, index);
     return index;
   }
 
   /** Adds an alias of an entity; returns its index. Generated aliases get an identifier for the core text. */
-  addAlias(alias: Alias, type: EntType, origin: number, id?: SAtom, generated = false): number {
-    this.#sink().push({ section: 16, item: alias });
-    return this.#entity(type, origin, id, id?.text ?? (generated ? this.#newHid() : undefined));
+  addAlias(alias: Alias, type: EntityShape, origin: number, id?: SAtom, generated = false): number {
+    this.#sink().push({ section: SectionId.Alias, item: alias });
+    return this.#entity(type, origin, id, id?.text ?? (generated ? this.#generateId() : undefined));
   }
 
   /** Adds an outer alias of a type; returns its index. */
@@ -250,29 +274,29 @@ export class Scope {
     id?: SAtom,
     generated = false,
   ): number {
-    this.#sink().push({ section: 16, item: alias });
+    this.#sink().push({ section: SectionId.Alias, item: alias });
     const index = this.#typeEntry(shape, origin, id);
-    if (generated && id === undefined) this.types[index].hid = this.#newHid();
+    if (generated && id === undefined) this.types[index].coreId = this.#generateId();
     return index;
   }
 
   /** Adds a nested module definition; returns its index. */
-  addModule(ir: ModuleIR, type: ModTy, origin: number, id?: SAtom): number {
-    this.entries.push({ section: 14, item: ir });
-    return this.#entity({ kind: 5, module: type }, origin, id, undefined);
+  addModule(ir: ModuleIR, type: ModuleShape, origin: number, id?: SAtom): number {
+    this.entries.push({ section: SectionId.Module, item: ir });
+    return this.#entity({ kind: Kind.Module, module: type }, origin, id, undefined);
   }
 
   /** Adds an instance definition; returns its index. */
-  addInstance(def: InstanceDef, type: InstTy, origin: number, id?: SAtom): number {
-    this.entries.push({ section: 15, item: def });
-    return this.#entity({ kind: 6, instance: type }, origin, id, undefined);
+  addInstance(def: InstanceDef, type: InstanceShape, origin: number, id?: SAtom): number {
+    this.entries.push({ section: SectionId.Instance, item: def });
+    return this.#entity({ kind: Kind.Instance, instance: type }, origin, id, undefined);
   }
 
   // ---- references --------------------------------------------------------
 
   /** How many items of `kind` exist so far. */
-  count(kind: number): number {
-    return kind === TYPE ? this.types.length : this.spaces[kind].length;
+  count(kind: SpaceKind): number {
+    return kind === Kind.Type ? this.types.length : this.spaces[kind].length;
   }
 
   /**
@@ -282,10 +306,10 @@ export class Scope {
    * Numbers of func/table/memory/global are taken as they are (they may
    * name local definitions, which come later in binary order).
    */
-  ref(kind: number, e: SExpr | undefined, patch?: (index: number) => void): number {
+  ref(kind: SpaceKind, e: SExpr | undefined, patch?: (index: number) => void): number {
     if (isAtom(e, "number")) {
       const n = u32(e, this.file, `${aKind(kind)} index`);
-      if (n >= this.count(kind) && (kind === TYPE || kind >= 5)) {
+      if (n >= this.count(kind) && (kind === Kind.Type || !isCoreKind(kind))) {
         throw this.file.error(e.start, `unknown ${kindName(kind)} ${e.text}`);
       }
       return n;
@@ -294,7 +318,7 @@ export class Scope {
       const at = e?.start ?? this.origin;
       throw this.file.error(
         at,
-        `expected ${aKind(kind)} index or identifier${e ? `, found ${show(e)}` : ""}`,
+        `expected ${aKind(kind)} index or identifier${e ? `, found ${shortForm(e)}` : ""}`,
       );
     }
     const index = this.ids.get(kind, e.text);
@@ -314,7 +338,7 @@ export class Scope {
             : ""),
       );
     }
-    for (const other of [0, 1, 2, 3, 5, 6, TYPE]) {
+    for (const other of SPACE_KINDS) {
       if (this.declared.has(other, e.text)) {
         throw this.file.error(e.start, `${e.text} is ${aKind(other)}, not ${aKind(kind)}`);
       }
@@ -323,21 +347,21 @@ export class Scope {
   }
 
   /** The type of instance `index`. */
-  instanceType(index: number, at: number): InstTy {
-    const e = this.spaces[6][index];
+  instanceType(index: number, at: number): InstanceShape {
+    const e = this.spaces[Kind.Instance][index];
     if (e === undefined) throw this.file.error(at, `unknown instance ${index}`);
-    return (e.type as { kind: 6; instance: InstTy }).instance;
+    return (e.type as EntityShape & { kind: typeof Kind.Instance }).instance;
   }
 
   /** The type of module `index`. */
-  moduleType(index: number, at: number): ModTy {
-    const e = this.spaces[5][index];
+  moduleType(index: number, at: number): ModuleShape {
+    const e = this.spaces[Kind.Module][index];
     if (e === undefined) throw this.file.error(at, `unknown module ${index}`);
-    return (e.type as { kind: 5; module: ModTy }).module;
+    return (e.type as EntityShape & { kind: typeof Kind.Module }).module;
   }
 
   /** The type of export `name` of instance `instance`, checked to be of `kind`. */
-  exportType(instance: number, kind: EntityKind, name: SAtom, value: string): EntType {
+  exportType(instance: number, kind: EntityKind, name: SAtom, value: string): EntityShape {
     const type = this.instanceType(instance, name.start).exports.get(value);
     if (type === undefined) {
       throw this.file.error(name.start, `unknown instance export ${JSON.stringify(value)}`);
@@ -373,10 +397,42 @@ export class Scope {
    * is the parent) and the index of `x`, of `kind` (module or type), in it.
    */
   outer(
-    kind: 5 | 7,
+    kind: OuterKind,
     m: SExpr | undefined,
     x: SExpr | undefined,
   ): { depth: number; index: number; target: Scope } {
+    const { depth, target } = this.#enclosing(m);
+    // The module nested directly in the target, on the way from here.
+    const child = childOf(this, target);
+    if (isAtom(x, "number")) {
+      const n = u32(x, this.file, `${aKind(kind)} index`);
+      if (n >= target.count(kind)) {
+        throw this.file.error(
+          x.start,
+          `outer ${
+            kindName(kind)
+          } ${x.text} is not defined before ${child.label} in ${target.label}`,
+        );
+      }
+      return { depth, index: n, target };
+    }
+    if (!isAtom(x, "id")) {
+      // `m` is an atom: #enclosing has checked it.
+      throw this.file.error(x?.start ?? m!.end, `expected ${aKind(kind)} index or identifier`);
+    }
+    const index = target.ids.get(kind, x.text);
+    if (index !== undefined) return { depth, index, target };
+    if (target.declared.has(kind, x.text)) {
+      throw this.file.error(
+        x.start,
+        `outer ${kindName(kind)} ${x.text} is not defined before ${child.label}`,
+      );
+    }
+    throw this.file.error(x.start, `unknown ${kindName(kind)} ${x.text} in ${target.label}`);
+  }
+
+  /** The enclosing module `m` names (an identifier, or a depth: 0 is the parent), and its depth. */
+  #enclosing(m: SExpr | undefined): { depth: number; target: Scope } {
     let target: Scope | undefined;
     let depth = 0;
     if (isAtom(m, "number")) {
@@ -410,46 +466,21 @@ export class Scope {
         "expected an enclosing module identifier or depth",
       );
     }
-    // The module nested directly in the target, on the way from here.
-    const child = childOf(this, target);
-    if (isAtom(x, "number")) {
-      const n = u32(x, this.file, `${aKind(kind)} index`);
-      if (n >= target.count(kind)) {
-        throw this.file.error(
-          x.start,
-          `outer ${
-            kindName(kind)
-          } ${x.text} is not defined before ${child.label} in ${target.label}`,
-        );
-      }
-      return { depth, index: n, target };
-    }
-    if (!isAtom(x, "id")) {
-      throw this.file.error(x?.start ?? m.end, `expected ${aKind(kind)} index or identifier`);
-    }
-    const index = target.ids.get(kind, x.text);
-    if (index !== undefined) return { depth, index, target };
-    if (target.declared.has(kind, x.text)) {
-      throw this.file.error(
-        x.start,
-        `outer ${kindName(kind)} ${x.text} is not defined before ${child.label}`,
-      );
-    }
-    throw this.file.error(x.start, `unknown ${kindName(kind)} ${x.text} in ${target.label}`);
+    return { depth, target };
   }
 
   /** A generated outer alias of a module or type, shared by identical uses. */
-  outerAlias(kind: 5 | 7, m: SExpr | undefined, x: SExpr | undefined, origin: number): number {
+  outerAlias(kind: OuterKind, m: SExpr | undefined, x: SExpr | undefined, origin: number): number {
     const { depth, index, target } = this.outer(kind, m, x);
     const key = `o${depth}/${kind}/${index}`;
     const found = this.#generated.get(key);
     if (found !== undefined) return found;
-    const alias: Alias = kind === TYPE
+    const alias: Alias = kind === Kind.Type
       ? { form: "outerType", depth, index }
       : { form: "outerModule", depth, index };
-    const made = kind === TYPE
+    const made = kind === Kind.Type
       ? this.addTypeAlias(alias, target.types[index].shape, origin, undefined, true)
-      : this.addAlias(alias, target.spaces[5][index].type, origin, undefined, true);
+      : this.addAlias(alias, target.spaces[Kind.Module][index].type, origin, undefined, true);
     this.#generated.set(key, made);
     return made;
   }
@@ -468,7 +499,7 @@ const prefixes = new WeakMap<SourceFile, string>();
  * The prefix of generated identifiers: `$~`, or `$~~…` if the text itself
  * uses identifiers starting with `$~`, so generated ones never collide.
  */
-function hidPrefix(file: SourceFile): string {
+function generatedIdPrefix(file: SourceFile): string {
   let prefix = prefixes.get(file);
   if (prefix === undefined) {
     prefix = "$~";

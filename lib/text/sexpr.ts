@@ -6,6 +6,7 @@
  * @module
  */
 
+import { strictUtf8 } from "../encoding.ts";
 import { Lexer } from "./lexer.ts";
 import { SourceFile } from "./source.ts";
 
@@ -118,8 +119,6 @@ function loneSurrogate(source: string): number {
   return 0;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /**
  * The value of a string atom as a name: its bytes decoded as UTF-8.
  *
@@ -142,7 +141,7 @@ export function stringValue(atom: SAtom, file: SourceFile): string {
   // Most names are short ASCII: skip the decoder for them.
   if (bytes.length < 64 && bytes.every((b) => b < 0x80)) return String.fromCharCode(...bytes);
   try {
-    return utf8.decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     throw file.error(atom.start, "malformed UTF-8 encoding");
   }

@@ -6,19 +6,18 @@
  * @module
  */
 
-import type { EntityKind } from "../ir.ts";
-import { entityKind } from "./desc.ts";
-import { type Scope, TYPE } from "./scope.ts";
+import { Kind } from "../ir.ts";
+import { aKind, entityKind, type SpaceKind } from "./kinds.ts";
+import type { Scope } from "./scope.ts";
 import type { SAtom, SList } from "./sexpr.ts";
 import { stringValue } from "./sexpr.ts";
-import { Cursor, headOf, isAtom } from "./syntax.ts";
-import { aKind } from "./types.ts";
+import { Cursor, headKeyword, isAtom } from "./syntax.ts";
 
 /** Whether `list` is inline alias sugar: `(kind X "name"+)` with X an instance index or identifier. */
 export function isAliasSugar(list: SList): boolean {
   const items = list.items;
   if (items.length < 3) return false;
-  const head = headOf(list);
+  const head = headKeyword(list);
   if (head === undefined || entityKind(head) === undefined) return false;
   if (!isAtom(items[1], "id") && !isAtom(items[1], "number")) return false;
   for (let i = 2; i < items.length; i++) if (!isAtom(items[i], "string")) return false;
@@ -27,7 +26,7 @@ export function isAliasSugar(list: SList): boolean {
 
 /** Whether `list` is an inline outer alias `(type outer M x)` or `(module outer M x)`. */
 export function isOuterSugar(list: SList): boolean {
-  const head = headOf(list);
+  const head = headKeyword(list);
   return (head === "type" || head === "module") && isAtom(list.items[1], "keyword", "outer");
 }
 
@@ -39,12 +38,12 @@ export function isOuterSugar(list: SList): boolean {
 export function itemRef(
   scope: Scope,
   list: SList,
-  kind: EntityKind | 7,
+  kind: SpaceKind,
   patch?: (index: number) => void,
 ): number {
   const c = new Cursor(list, scope.file);
   if (isAtom(c.peek(), "keyword", "outer")) {
-    if (kind !== 5 && kind !== TYPE) {
+    if (kind !== Kind.Module && kind !== Kind.Type) {
       throw scope.file.error(
         c.here(),
         `outer aliases can only name modules and types, not ${aKind(kind)}`,
@@ -60,16 +59,18 @@ export function itemRef(
     c.end();
     return scope.ref(kind, target, patch);
   }
-  if (kind === TYPE) throw scope.file.error(c.here(), "types cannot be aliased from instances");
+  if (kind === Kind.Type) {
+    throw scope.file.error(c.here(), "types cannot be aliased from instances");
+  }
   // Walk down nested instances; the last name is the item itself.
-  let instance = scope.ref(6, target);
+  let instance = scope.ref(Kind.Instance, target);
   const names: SAtom[] = [];
   while (isAtom(c.peek(), "string")) names.push(c.next() as SAtom);
   c.end();
   for (let i = 0; i < names.length; i++) {
     const value = stringValue(names[i], scope.file);
     const last = i === names.length - 1;
-    instance = scope.exportAlias(instance, last ? kind : 6, names[i], value);
+    instance = scope.exportAlias(instance, last ? kind : Kind.Instance, names[i], value);
   }
   return instance;
 }

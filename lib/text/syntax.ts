@@ -6,12 +6,20 @@
  * @module
  */
 
-import type { GlobalType, Limits, MemoryType, TableType, ValType } from "../ir.ts";
+import {
+  type GlobalType,
+  isRefType,
+  type Limits,
+  type MemoryType,
+  type TableType,
+  type ValType,
+  VALTYPE_BYTES,
+} from "../ir.ts";
 import type { SAtom, SExpr, SList } from "./sexpr.ts";
 import { type SourceFile, stringValue } from "./sexpr.ts";
 
-/** The keyword at the head of a list, if the list starts with one. */
-export function headOf(e: SExpr | undefined): string | undefined {
+/** The keyword at the head of a list, if `e` is a list that starts with one. */
+export function headKeyword(e: SExpr | undefined): string | undefined {
   if (e === undefined || e.type !== "list") return undefined;
   const first = e.items[0];
   return first !== undefined && first.type === "atom" && first.kind === "keyword"
@@ -21,7 +29,7 @@ export function headOf(e: SExpr | undefined): string | undefined {
 
 /** Whether `e` is a list (headed by `word`, when given). */
 export function isList(e: SExpr | undefined, word?: string): e is SList {
-  return e !== undefined && e.type === "list" && (word === undefined || headOf(e) === word);
+  return e !== undefined && e.type === "list" && (word === undefined || headKeyword(e) === word);
 }
 
 /** Whether `e` is an atom of `kind` (and text `text`, when given). */
@@ -34,10 +42,10 @@ export function isAtom<K extends SAtom["kind"]>(
     (text === undefined || e.text === text);
 }
 
-/** A short description of `e` for messages: the token, or `(head …)`. */
-export function show(e: SExpr): string {
+/** A short form of `e` for messages: the token (cut after 40 characters), or `(head …)`. */
+export function shortForm(e: SExpr): string {
   if (e.type === "atom") return e.text.length > 40 ? e.text.slice(0, 40) + "…" : e.text;
-  const head = headOf(e);
+  const head = headKeyword(e);
   return head === undefined ? "a list" : `(${head} …)`;
 }
 
@@ -90,7 +98,7 @@ export class Cursor {
   expected(what: string): Error {
     const e = this.peek();
     return this.error(
-      e === undefined ? `expected ${what}, found )` : `expected ${what}, found ${show(e)}`,
+      e === undefined ? `expected ${what}, found )` : `expected ${what}, found ${shortForm(e)}`,
     );
   }
 
@@ -133,7 +141,7 @@ export class Cursor {
   /** Fails unless every item has been read. */
   end(): void {
     const e = this.peek();
-    if (e !== undefined) throw this.file.error(e.start, `unexpected ${show(e)}`);
+    if (e !== undefined) throw this.file.error(e.start, `unexpected ${shortForm(e)}`);
   }
 }
 
@@ -141,7 +149,7 @@ export class Cursor {
 function unsigned(atom: SExpr | undefined, file: SourceFile, limit: bigint, what: string): bigint {
   if (!isAtom(atom, "number") || !/^(?:0x[0-9a-fA-F_]+|[0-9_]+)$/.test(atom.text)) {
     const at = atom?.start ?? 0;
-    throw file.error(at, `expected ${what}, found ${atom ? show(atom) : ")"}`);
+    throw file.error(at, `expected ${what}, found ${atom ? shortForm(atom) : ")"}`);
   }
   const value = BigInt(atom.text.replaceAll("_", ""));
   if (value >= limit) {
@@ -167,42 +175,25 @@ export function u64(atom: SExpr | undefined, file: SourceFile, what = "an intege
   return Number(value);
 }
 
-const VAL_TYPES: ReadonlyMap<string, ValType> = new Map([
-  ["i32", 0x7f],
-  ["i64", 0x7e],
-  ["f32", 0x7d],
-  ["f64", 0x7c],
-  ["v128", 0x7b],
-  ["funcref", 0x70],
-  ["externref", 0x6f],
-]);
-
-/** The text of each value type byte. */
-export const VAL_TYPE_NAMES: ReadonlyMap<number, string> = new Map(
-  [...VAL_TYPES].map(([k, v]) => [v, k]),
-);
-
-/** Whether `e` is a value type keyword. */
-export function isValType(e: SExpr | undefined): e is SAtom {
-  return isAtom(e, "keyword") && VAL_TYPES.has(e.text);
+/** The value type keyword `e` names, if it names one. */
+function valTypeOf(e: SExpr | undefined): ValType | undefined {
+  return isAtom(e, "keyword") ? VALTYPE_BYTES.get(e.text) : undefined;
 }
 
 /** Consumes a value type. */
 export function valType(c: Cursor): ValType {
-  const e = c.peek();
-  if (!isValType(e)) throw c.expected("a value type");
+  const type = valTypeOf(c.peek());
+  if (type === undefined) throw c.expected("a value type");
   c.i++;
-  return VAL_TYPES.get(e.text)!;
+  return type;
 }
 
 /** Consumes a reference type (`funcref` or `externref`). */
 export function refType(c: Cursor): ValType {
-  const e = c.peek();
-  if (!isAtom(e, "keyword") || (e.text !== "funcref" && e.text !== "externref")) {
-    throw c.expected("funcref or externref");
-  }
+  const type = valTypeOf(c.peek());
+  if (type === undefined || !isRefType(type)) throw c.expected("funcref or externref");
   c.i++;
-  return VAL_TYPES.get(e.text)!;
+  return type;
 }
 
 function limits(c: Cursor, wide: boolean): Limits {

@@ -1,5 +1,6 @@
 /**
- * The bridge to wabt, which compiles the core part of each module. wabt is
+ * The bridge to wabt, which assembles the core part of each module: core
+ * text to a core binary ("compile" is the word of mlink's API). wabt is
  * imported the first time it is needed, never when this file is loaded.
  *
  * @module
@@ -31,8 +32,8 @@ export interface CoreTextError {
   message: string;
 }
 
-/** Compiles core module text to a binary, or says where it failed. */
-export type CoreCompiler = (text: string) => Uint8Array | CoreTextError;
+/** Assembles core module text to a binary, or says where it failed. */
+export type CoreAssembler = (text: string) => Uint8Array | CoreTextError;
 
 /** The core features wabt is asked to accept: those V8 supports. */
 export const WABT_FEATURES: Readonly<Record<string, boolean>> = {
@@ -55,24 +56,23 @@ export const WABT_FEATURES: Readonly<Record<string, boolean>> = {
 const CORE_FILE = "core.wat";
 const LOCATED = /^core\.wat:(\d+):(\d+): error: (.*)$/m;
 
-let loading: Promise<CoreCompiler> | undefined;
+let loading: Promise<CoreAssembler> | undefined;
 
 /**
- * Loads wabt (once) and returns a compiler for core module text: parse and
+ * Loads wabt (once) and returns an assembler for core module text: parse and
  * name resolution only; validation is left to the engine.
  *
  * @example
  * ```ts
- * import { loadCoreCompiler } from "./wabt.ts";
- * const compile = await loadCoreCompiler();
- * compile("(module (func))"); // Uint8Array, or { line, byteColumn, message }
+ * import { loadCoreAssembler } from "./wabt.ts";
+ * const assemble = await loadCoreAssembler();
+ * assemble("(module (func))"); // Uint8Array, or { line, byteColumn, message }
  * ```
  */
-export function loadCoreCompiler(): Promise<CoreCompiler> {
+export function loadCoreAssembler(): Promise<CoreAssembler> {
   const current = loading ??= (async () => {
     // A full specifier, not an import-map name: library code must load for
     // anyone importing it by URL.
-    // A full specifier, not an import-map name, so importing mod.ts by URL works.
     // deno-lint-ignore no-import-prefix
     const imported = await import("npm:wabt@1.0.39");
     const init = (imported.default ?? imported) as unknown as () => Promise<WabtLibrary>;
@@ -81,7 +81,7 @@ export function loadCoreCompiler(): Promise<CoreCompiler> {
     let crashed: string | undefined;
     return (text: string) => {
       if (crashed !== undefined) return { line: 1, byteColumn: 1, message: crashed };
-      const result = compileWith(wabt, encoder.encode(text));
+      const result = assembleWith(wabt, encoder.encode(text));
       if ("crash" in result) {
         // wabt's memory may be corrupt now (its stack overflowed, say):
         // the next parse loads a fresh instance.
@@ -98,7 +98,8 @@ export function loadCoreCompiler(): Promise<CoreCompiler> {
   return current;
 }
 
-function compileWith(
+/** Assembles `bytes` (core text as UTF-8) with `wabt`; a crash is told apart from an error in the text. */
+function assembleWith(
   wabt: WabtLibrary,
   bytes: Uint8Array,
 ): Uint8Array | CoreTextError | { crash: string } {

@@ -121,10 +121,10 @@ export function runCommand(instance: Instance): number {
  * ```
  */
 export function initializeReactor(instance: Instance): number | undefined {
-  const init = exportedFunction(instance, "_initialize");
-  if (init === undefined) return undefined;
+  const initialize = exportedFunction(instance, "_initialize");
+  if (initialize === undefined) return undefined;
   try {
-    init();
+    initialize();
     return undefined;
   } catch (e) {
     if (e instanceof WasiExit) return e.code;

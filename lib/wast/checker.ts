@@ -6,16 +6,17 @@
  * function, pushes the arguments as wasm constants written as the script
  * wrote them, calls it, and stores every result's bits in its memory, next
  * to the bits of the expected constants, which wabt parsed from the
- * script's own text. The runner then compares bits, and NaN classes
- * (`nan:canonical`, `nan:arithmetic`) by their bit patterns.
+ * script's own text. {@linkcode checkedCall} then compares bits, and NaN
+ * classes (`nan:canonical`, `nan:arithmetic`) by their bit patterns.
  *
  * @module
  */
 
 import { compile } from "../api.ts";
 import { instantiateSync } from "../runtime/instantiate.ts";
-import type { SExpr, SList } from "../text/sexpr.ts";
-import { headOf } from "./values.ts";
+import type { SList } from "../text/sexpr.ts";
+import { atomText } from "./forms.ts";
+import { constantType } from "./values.ts";
 
 const SIZE: Readonly<Record<string, number>> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
 const EXPECTED_AT = 1024;
@@ -28,25 +29,22 @@ interface Pattern {
   laneType: string;
 }
 
-function atom(e: SExpr | undefined): string {
-  return e?.type === "atom" ? e.text : "";
-}
-
 /** `nan:canonical` and `nan:arithmetic` are classes; `nan:0x…` is an exact value. */
 function isNanClass(text: string): boolean {
   return text === "nan:canonical" || text === "nan:arithmetic";
 }
 
 function patternOf(e: SList): Pattern {
-  const head = headOf(e)!;
-  const type = head.split(".")[0];
+  const type = constantType(e);
   if (type === "v128") {
-    const shape = atom(e.items[1]);
+    const shape = atomText(e.items[1]);
     const laneType = shape.slice(0, 3);
-    const lanes = e.items.slice(2).map((l) => isNanClass(atom(l)) ? atom(l) : null);
+    const lanes = e.items.slice(2).map((lane) =>
+      isNanClass(atomText(lane)) ? atomText(lane) : null
+    );
     return { type, lanes, laneType };
   }
-  const value = atom(e.items[1]);
+  const value = atomText(e.items[1]);
   return { type, lanes: [isNanClass(value) ? value : null], laneType: type };
 }
 
@@ -58,50 +56,46 @@ function storeOp(type: string): string {
 
 /** WAT that stores the expected constant `e` at `at`, lane by lane where NaN classes leave gaps. */
 function storeExpected(e: SList, text: string, at: number): string {
-  const p = patternOf(e);
-  if (p.lanes.every((l) => l === null)) {
-    return `(${storeOp(p.type)} offset=${at} (i32.const 0) ${text.slice(e.start, e.end)})`;
+  const pattern = patternOf(e);
+  if (pattern.lanes.every((nanClass) => nanClass === null)) {
+    return `(${storeOp(pattern.type)} offset=${at} (i32.const 0) ${text.slice(e.start, e.end)})`;
   }
-  if (p.type !== "v128") return ""; // a scalar NaN class: nothing concrete to store
-  const laneSize = 16 / p.lanes.length;
+  if (pattern.type !== "v128") return ""; // a scalar NaN class: nothing concrete to store
+  const laneSize = 16 / pattern.lanes.length;
   const lanes = e.items.slice(2);
+  const laneType = pattern.laneType;
   let out = "";
-  p.lanes.forEach((cls, k) => {
-    if (cls !== null) return;
-    const lane = atom(lanes[k]);
-    const off = at + k * laneSize;
-    if (p.laneType === "f32" || p.laneType === "f64") {
-      out += `(${p.laneType}.store offset=${off} (i32.const 0) (${p.laneType}.const ${lane}))`;
+  pattern.lanes.forEach((nanClass, k) => {
+    if (nanClass !== null) return;
+    const lane = atomText(lanes[k]);
+    const offset = at + k * laneSize;
+    if (laneType === "f32" || laneType === "f64") {
+      out += `(${laneType}.store offset=${offset} (i32.const 0) (${laneType}.const ${lane}))`;
     } else if (laneSize === 8) {
-      out += `(i64.store offset=${off} (i32.const 0) (i64.const ${lane}))`;
+      out += `(i64.store offset=${offset} (i32.const 0) (i64.const ${lane}))`;
     } else {
       const op = laneSize === 1 ? "i32.store8" : laneSize === 2 ? "i32.store16" : "i32.store";
-      out += `(${op} offset=${off} (i32.const 0) (i32.const ${lane}))`;
+      out += `(${op} offset=${offset} (i32.const 0) (i32.const ${lane}))`;
     }
   });
   return out;
 }
 
-/** The outcome of an exact call: the result bytes, and where they differ from what was expected. */
-export interface CheckedCall {
-  /** A description of the first mismatch, or null when every result matches. */
-  mismatch: string | null;
-}
-
-function nanClassOk(bits: bigint, width: number, cls: string): boolean {
-  const expBits = width === 32 ? 8n : 11n;
-  const frac = width === 32 ? 23n : 52n;
-  const exponent = (bits >> frac) & ((1n << expBits) - 1n);
-  const fraction = bits & ((1n << frac) - 1n);
-  const quiet = 1n << (frac - 1n);
-  if (exponent !== (1n << expBits) - 1n || fraction === 0n) return false; // not a NaN
-  return cls === "nan:canonical" ? fraction === quiet : (fraction & quiet) !== 0n;
+/** Whether `bits`, a float of `width` bits, is a NaN of class `nanClass`. */
+function inNanClass(bits: bigint, width: number, nanClass: string): boolean {
+  const exponentBits = width === 32 ? 8n : 11n;
+  const fractionBits = width === 32 ? 23n : 52n;
+  const exponent = (bits >> fractionBits) & ((1n << exponentBits) - 1n);
+  const fraction = bits & ((1n << fractionBits) - 1n);
+  const quiet = 1n << (fractionBits - 1n);
+  if (exponent !== (1n << exponentBits) - 1n || fraction === 0n) return false; // not a NaN
+  return nanClass === "nan:canonical" ? fraction === quiet : (fraction & quiet) !== 0n;
 }
 
 function readBits(bytes: Uint8Array, at: number, size: number): bigint {
-  let v = 0n;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]);
-  return v;
+  let bits = 0n;
+  for (let i = size - 1; i >= 0; i--) bits = (bits << 8n) | BigInt(bytes[at + i]);
+  return bits;
 }
 
 function hex(bytes: Uint8Array, at: number, size: number): string {
@@ -111,7 +105,9 @@ function hex(bytes: Uint8Array, at: number, size: number): string {
 /**
  * Calls `fn` (of type `params → results`) with the script's argument
  * constants and, when `expected` is given, compares every result exactly.
- * A trap inside `fn` propagates as `WebAssembly.RuntimeError`.
+ * Returns a description of the first mismatch, or `null` when every result
+ * matches (or none was expected). A trap inside `fn` propagates as
+ * `WebAssembly.RuntimeError`.
  */
 export async function checkedCall(
   fn: unknown,
@@ -120,7 +116,7 @@ export async function checkedCall(
   args: readonly SList[],
   expected: readonly SList[] | undefined,
   text: string,
-): Promise<CheckedCall> {
+): Promise<string | null> {
   const locals = results.map((t, i) => `(local $r${i} ${t})`).join(" ");
   const sets = results.map((_, i) => `local.set $r${results.length - 1 - i}`).join(" ");
   const stores = results.map((t, i) =>
@@ -142,31 +138,28 @@ export async function checkedCall(
   });
   const exports = instance.exports as Record<string, () => void>;
   exports.run();
-  if (expected === undefined) return { mismatch: null };
+  if (expected === undefined) return null;
   exports.expect();
   const bytes = new Uint8Array((instance.exports.m as WebAssembly.Memory).buffer);
   if (expected.length !== results.length) {
-    return { mismatch: `expected ${expected.length} results, the function has ${results.length}` };
+    return `expected ${expected.length} results, the function has ${results.length}`;
   }
   for (let i = 0; i < results.length; i++) {
-    const p = patternOf(expected[i]);
-    const size = SIZE[results[i]];
-    const laneSize = size / p.lanes.length;
-    for (let k = 0; k < p.lanes.length; k++) {
+    const pattern = patternOf(expected[i]);
+    const laneSize = SIZE[results[i]] / pattern.lanes.length;
+    for (let k = 0; k < pattern.lanes.length; k++) {
       const at = 16 * i + k * laneSize;
       const got = readBits(bytes, at, laneSize);
-      const cls = p.lanes[k];
-      const ok = cls !== null
-        ? nanClassOk(got, laneSize * 8, cls)
+      const nanClass = pattern.lanes[k];
+      const ok = nanClass !== null
+        ? inNanClass(got, laneSize * 8, nanClass)
         : got === readBits(bytes, EXPECTED_AT + at, laneSize);
       if (!ok) {
-        return {
-          mismatch: `result ${i}${p.lanes.length > 1 ? ` lane ${k}` : ""}: expected ${
-            cls ?? hex(bytes, EXPECTED_AT + at, laneSize)
-          }, got ${hex(bytes, at, laneSize)}`,
-        };
+        return `result ${i}${pattern.lanes.length > 1 ? ` lane ${k}` : ""}: expected ${
+          nanClass ?? hex(bytes, EXPECTED_AT + at, laneSize)
+        }, got ${hex(bytes, at, laneSize)}`;
       }
     }
   }
-  return { mismatch: null };
+  return null;
 }

@@ -1,6 +1,7 @@
 /**
- * Runs WebAssembly scripts (`.wast`) through mlink: see `script.ts` for
- * what the commands do and how they are checked.
+ * Runs WebAssembly scripts (`.wast`) through mlink: see `interpreter.ts`
+ * for what the commands do and how they are checked, `shape.ts` for the
+ * forms they must have.
  *
  * A wasm function that loops for ever cannot be interrupted in the thread
  * that runs it, so a time limit needs a worker. With `timeoutMs`, the
@@ -15,7 +16,7 @@
  * commands not yet run are reported as failures, "not run".
  *
  * Without `timeoutMs` the script runs in this thread, with no limit: the
- * conformance suites' ~54,000 commands take about 10 s so, and a worker
+ * conformance suites' ~54,000 commands take about 10 s that way, and a worker
  * per script would add some 60–250 ms each (startup, and the text
  * front-end and wabt loaded again), more than doubling that time. A
  * {@linkcode ScriptRunner} keeps its worker from one script to the next,

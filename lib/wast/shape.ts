@@ -15,11 +15,13 @@
  * @module
  */
 
+import { unreachable } from "../ir.ts";
 import type { SAtom, SExpr, SList } from "../text/sexpr.ts";
-import { headOf, literalNumber, parseInteger } from "./values.ts";
+import { firstAtomText } from "./forms.ts";
+import { literalNumber, parseInteger } from "./values.ts";
 
 /** The commands a script may hold. */
-export const COMMANDS: ReadonlySet<string> = new Set([
+const COMMANDS = [
   "module",
   "register",
   "invoke",
@@ -31,7 +33,17 @@ export const COMMANDS: ReadonlySet<string> = new Set([
   "assert_malformed",
   "assert_unlinkable",
   "assert_uninstantiable",
-]);
+] as const;
+
+/** The keyword of a command a script may hold. */
+export type Command = typeof COMMANDS[number];
+
+const COMMAND_WORDS: ReadonlySet<string> = new Set(COMMANDS);
+
+/** Whether `word` is the keyword of a command. */
+export function isCommand(word: string | undefined): word is Command {
+  return word !== undefined && COMMAND_WORDS.has(word);
+}
 
 /** Thrown for a command that does not have its form. */
 export class MalformedCommand extends Error {
@@ -49,20 +61,27 @@ function isAtom(e: SExpr | undefined, kind: SAtom["kind"]): e is SAtom {
 function describe(e: SExpr | undefined): string {
   if (e === undefined) return "nothing";
   if (e.type === "atom") return e.text;
-  return `(${headOf(e) ?? "…"} …)`;
+  return `(${firstAtomText(e) ?? "…"} …)`;
 }
 
 /**
- * Checks `form`, a top-level command.
+ * Checks `form`, a top-level command, and returns its keyword: `form` is
+ * then a list of that command's form.
  *
  * @throws {MalformedCommand} naming what is missing, extra or ill-formed.
  */
-export function checkCommand(form: SExpr): void {
+export function checkCommand(form: SExpr): Command {
   if (form.type !== "list") throw new MalformedCommand(`expected a command, found ${form.text}`);
-  const command = headOf(form);
-  if (command === undefined || !COMMANDS.has(command)) {
+  const command = firstAtomText(form);
+  if (!isCommand(command)) {
     throw new MalformedCommand(`unknown command ${describe(form.items[0])}`);
   }
+  checkOperands(form, command);
+  return command;
+}
+
+/** Checks the operands of `form`, a `command`. */
+function checkOperands(form: SList, command: Command): void {
   const items = form.items;
   switch (command) {
     case "module":
@@ -82,7 +101,7 @@ export function checkCommand(form: SExpr): void {
       return;
     case "assert_trap": {
       const target = operand(items, 1, "an action or a module", command);
-      if (headOf(target) === "module") checkModule(target, command);
+      if (firstAtomText(target) === "module") checkModule(target, command);
       else checkAction(target);
       return checkMessage(items, command);
     }
@@ -95,6 +114,8 @@ export function checkCommand(form: SExpr): void {
     case "assert_uninstantiable":
       checkModule(operand(items, 1, "a module", command), command);
       return checkMessage(items, command);
+    default:
+      unreachable(command, "command");
   }
 }
 
@@ -113,7 +134,7 @@ function extra(items: readonly SExpr[], max: number, command: string): void {
 }
 
 function checkModule(e: SList, command: string): void {
-  if (headOf(e) !== "module") {
+  if (firstAtomText(e) !== "module") {
     throw new MalformedCommand(`${command} needs a module, found ${describe(e)}`);
   }
 }
@@ -129,8 +150,8 @@ function checkMessage(items: readonly SExpr[], command: string): void {
 }
 
 /** `(invoke $id? "name" const*)` or `(get $id? "name")`. */
-export function checkAction(action: SList): void {
-  const head = headOf(action);
+function checkAction(action: SList): void {
+  const head = firstAtomText(action);
   if (head !== "invoke" && head !== "get") {
     throw new MalformedCommand(`expected an action (invoke or get), found ${describe(action)}`);
   }
@@ -160,9 +181,9 @@ const SHAPES: Readonly<Record<string, { lanes: number; bits: number; float: bool
  * Checks an argument constant, or with `result` an expected result (which
  * may also be a NaN class, `(ref.extern)` or `(ref.func)`).
  */
-export function checkConstant(e: SExpr, result: boolean): void {
+function checkConstant(e: SExpr, result: boolean): void {
   if (e.type !== "list") throw new MalformedCommand(`expected a constant, found ${e.text}`);
-  const head = headOf(e) ?? "";
+  const head = firstAtomText(e) ?? "";
   const items = e.items;
   const count = (n: number) => {
     if (items.length !== n) {

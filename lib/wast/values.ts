@@ -1,12 +1,15 @@
 /**
- * Script values that cross the JS boundary exactly: integers and
- * references. (Floats and vectors go through a checker module instead:
- * JS numbers cannot carry NaN payloads, and v128 cannot cross at all.)
+ * A script's constants: their value types, their literals as numbers, and
+ * the values that cross the JS boundary exactly, integers and references.
+ * (Calls with floats and vectors go through a checker module instead, see
+ * `checker.ts`: JS numbers cannot carry NaN payloads, and v128 cannot cross
+ * at all.)
  *
  * @module
  */
 
-import type { SExpr, SList } from "../text/sexpr.ts";
+import type { SList } from "../text/sexpr.ts";
+import { atomText, firstAtomText } from "./forms.ts";
 
 /** A host value standing for `ref.extern N`, the same object for the same N within a script. */
 export class ExternRef {
@@ -14,24 +17,20 @@ export class ExternRef {
   constructor(readonly n: number) {}
 }
 
-/** The head keyword of a list, e.g. `i32.const`. */
-export function headOf(e: SExpr | undefined): string | undefined {
-  return e?.type === "list" && e.items[0]?.type === "atom" ? e.items[0].text : undefined;
-}
-
-/** The value type a constant or pattern `(t.const …)` / `(ref.… …)` is about. */
-export function typeOfConst(e: SList): string {
-  const head = headOf(e) ?? "";
+/**
+ * The value type, as the text format writes it, of a constant or result
+ * pattern: `i32` for `(i32.const …)`, `v128` for `(v128.const …)`,
+ * `externref` for `(ref.extern …)` and `(ref.null extern)`, `funcref` for the
+ * other references.
+ */
+export function constantType(e: SList): string {
+  const head = firstAtomText(e) ?? "";
   if (head.startsWith("ref.")) {
     return head === "ref.extern" || (head === "ref.null" && atomText(e.items[1]) === "extern")
       ? "externref"
       : "funcref";
   }
   return head.split(".")[0];
-}
-
-function atomText(e: SExpr | undefined): string {
-  return e?.type === "atom" ? e.text : "";
 }
 
 /** An integer literal as a BigInt (underscores, hex and signs allowed). */
@@ -67,7 +66,7 @@ export function literalNumber(text: string): number {
 
 /** Turns an integer or reference constant into the JS value a call takes. */
 export function jsValue(e: SList, externs: Map<number, ExternRef>): unknown {
-  const head = headOf(e);
+  const head = firstAtomText(e);
   const arg = atomText(e.items[1]);
   switch (head) {
     case "i32.const":
@@ -87,9 +86,12 @@ export function jsValue(e: SList, externs: Map<number, ExternRef>): unknown {
   }
 }
 
-/** Whether a JS result matches an expected integer or reference pattern; the reason if not. */
+/**
+ * Whether a JS result matches an expected integer or reference pattern:
+ * `(ref.func)` matches any function, `(ref.extern)` any non-null reference.
+ */
 export function matchJs(got: unknown, expected: SList, externs: Map<number, ExternRef>): boolean {
-  const head = headOf(expected);
+  const head = firstAtomText(expected);
   if (head === "ref.func") return typeof got === "function";
   if (head === "ref.extern" && expected.items.length === 1) return got !== null;
   const want = jsValue(expected, externs);

@@ -5,11 +5,17 @@
 
 /** Serves the files under `dir` read-only on 127.0.0.1. */
 export function serve(dir: URL): { url: string; host: string; close: () => Promise<void> } {
+  // A fresh first path segment per server: Deno caches remote modules by URL,
+  // and a port seen before must not serve an earlier run's files from that cache.
+  const nonce = crypto.randomUUID();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
-    if (path.includes("..")) return new Response("no", { status: 403 });
+    const prefix = `/${nonce}/`;
+    if (!path.startsWith(prefix) || path.includes("..")) {
+      return new Response("no", { status: 403 });
+    }
     try {
-      const body = await Deno.readFile(new URL("." + path, dir));
+      const body = await Deno.readFile(new URL(path.slice(prefix.length), dir));
       const type = path.endsWith(".ts") ? "application/typescript" : "text/javascript";
       return new Response(body, { headers: { "content-type": type } });
     } catch {
@@ -18,7 +24,7 @@ export function serve(dir: URL): { url: string; host: string; close: () => Promi
   });
   const { port } = server.addr as Deno.NetAddr;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}/${nonce}`,
     host: `127.0.0.1:${port}`,
     close: () => server.shutdown(),
   };
