@@ -21,6 +21,8 @@ import { UsageError } from "./lib/cli/usage.ts";
 import { type Args, type ArgsSpec, readArgs } from "./lib/cli/args.ts";
 import { OutputError, STDOUT, writeOutput } from "./lib/cli/output.ts";
 import { formatInspection, inspectModule } from "./lib/cli/inspect.ts";
+import { validateFiles } from "./lib/cli/validate.ts";
+import { printFile } from "./lib/cli/print.ts";
 import { precompile, type PrecompileEntry } from "./lib/deploy/precompile.ts";
 import { DEFAULT_COMMAND_TIMEOUT_MS, ScriptRunner } from "./lib/wast/runner.ts";
 
@@ -220,6 +222,61 @@ Prints each module with its imports, exports, initializers and core size;
       console.log(
         args.flag("--json") ? JSON.stringify(tree, null, 2) : formatInspection(tree),
       );
+      return 0;
+    },
+  },
+  validate: {
+    summary: "check that binaries or texts compile, without instantiating them",
+    usage: `mlink validate FILE…
+
+Compiles each FILE (a module-linking or core binary, or text; detected by
+content) as compile and run do: decoding, module-linking validation and
+V8's validation of every core module, but no instantiation, so nothing
+runs and no import is needed. Prints nothing and exits 0 when every FILE
+is valid. Otherwise prints one error per FILE that is not, with where:
+"FILE:line:col: …" with the offending line for text, and for a binary
+"FILE: module $app > module $child: … (at byte offset 0x1c)" (a
+module-linking error in text has the byte offset of the binary that
+\`mlink parse\` writes for it); exits 1. A FILE that cannot be read is a
+one-line error too, and the other files are still validated. An artifact
+is an error: it is not a module to validate (its modules were validated
+when it was compiled, and loading it verifies it).`,
+    args: {
+      command: "validate",
+      options: {},
+      operands: { name: "FILE…", min: 1, max: Infinity, missing: "validate needs FILE…" },
+    },
+    async run(args) {
+      return await validateFiles(args.operands) > 0 ? 1 : 0;
+    },
+  },
+  print: {
+    summary: "print a binary as module-linking text that parses back to the same binary",
+    usage: `mlink print FILE [-o OUT.wat]
+
+Prints FILE, a module-linking or core binary, as text: nested modules,
+imports, types, instances, aliases and exports with numeric indices (and
+index comments), each module's core part as wabt prints it. \`mlink parse\`
+turns the text back into the same bytes, for every binary laid out as
+parse lays binaries out (every one parse writes, and every core module
+wabt writes); of other binaries the text keeps the meaning, and what it
+cannot say (a custom section other than names, core code nested deeper than
+parse reads) is a ";; note:" in it.
+Text is printed as the binary it parses to. An artifact cannot be printed:
+it holds the core modules a binary was split into, not the binary.
+
+Writes to standard output, or with -o to OUT.`,
+    args: {
+      command: "print",
+      options: { "--output": { value: true, aliases: ["-o"] } },
+      operands: { name: "FILE", min: 1, max: 1, missing: "print needs a FILE" },
+    },
+    async run(args) {
+      const [file] = args.operands;
+      const out = args.value("--output") ?? STDOUT;
+      const text = new TextEncoder().encode(await printFile(file));
+      await writeOutput(out, text);
+      if (out !== STDOUT) console.log(`wrote ${out} (${text.length} bytes)`);
       return 0;
     },
   },

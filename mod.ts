@@ -22,6 +22,13 @@ export {
   type ParseWatOptions,
 } from "./lib/api.ts";
 export {
+  validate,
+  type ValidateOptions,
+  validateSync,
+  type ValidationResult,
+} from "./lib/validate.ts";
+export { printWat } from "./lib/print/mod.ts";
+export {
   instantiate,
   type InstantiateOptions,
   instantiateSync,
@@ -34,7 +41,13 @@ export {
   type ModuleImportDescriptor,
 } from "./lib/runtime/module.ts";
 export { type ExportValue, Instance } from "./lib/runtime/instance.ts";
-export { ArtifactError, CompileError, LinkError, WatError } from "./lib/errors.ts";
+export {
+  ArtifactError,
+  CompileError,
+  LinkError,
+  type TextLocation,
+  WatError,
+} from "./lib/errors.ts";
 export {
   deserialize,
   loadArtifact,

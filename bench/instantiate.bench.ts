@@ -168,7 +168,7 @@ function coresOf(ir: ModuleIR) {
     sections: [
       { id: 1, types },
       { id: 14, modules: [child] },
-      { id: 15, instances: [{ module: 0, args: [] }] },
+      { id: 15, instances: [{ form: "instantiate", module: 0, args: [] }] },
       { id: 16, aliases: [{ form: "instanceExport", instance: 0, kind: 0, name: "inc" }] },
       { id: 3, funcs: [0] },
       { id: 7, exports: [{ name: "loop", kind: 0, index: 1 }] },

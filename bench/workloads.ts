@@ -112,7 +112,10 @@ export function wide(children: number, codeBytes: number, seed = 1): ModuleIR {
     sections: [
       { id: 1, types: [{ form: "func", params: [I32], results: [I32] }] },
       { id: 14, modules: mods },
-      { id: 15, instances: mods.map((_, i) => ({ module: i, args: [] })) },
+      {
+        id: 15,
+        instances: mods.map((_, i) => ({ form: "instantiate" as const, module: i, args: [] })),
+      },
       {
         id: 16,
         aliases: mods.map((_, i) => ({ form: "instanceExport", instance: i, kind: 0, name: "f0" })),
@@ -144,7 +147,7 @@ export function deep(levels: number, codeBytes: number, seed = 2): ModuleIR {
       sections: [
         { id: 1, types: [{ form: "func", params: [I32], results: [I32] }] },
         { id: 14, modules: [inner] },
-        { id: 15, instances: [{ module: 0, args: [] }] },
+        { id: 15, instances: [{ form: "instantiate", module: 0, args: [] }] },
         { id: 16, aliases: [{ form: "instanceExport", instance: 0, kind: 0, name: "f" }] },
         { id: 3, funcs: [0] },
         { id: 7, exports: [{ name: "f", kind: 0, index: 1 }] },
@@ -210,13 +213,13 @@ export function diamonds(count: number, seed = 3): ModuleIR {
   for (let d = 0; d < count; d++) {
     // Instance 3d owns memory d; instances 3d+1 and 3d+2 both write to it.
     sections.push(
-      { id: 15, instances: [{ module: 0, args: [] }] },
+      { id: 15, instances: [{ form: "instantiate", module: 0, args: [] }] },
       { id: 16, aliases: [{ form: "instanceExport", instance: 3 * d, kind: 2, name: "mem" }] },
       {
         id: 15,
         instances: [
-          { module: 1, args: [{ name: "mem", kind: 2, index: d }] },
-          { module: 2, args: [{ name: "mem", kind: 2, index: d }] },
+          { form: "instantiate", module: 1, args: [{ name: "mem", kind: 2, index: d }] },
+          { form: "instantiate", module: 2, args: [{ name: "mem", kind: 2, index: d }] },
         ],
       },
     );

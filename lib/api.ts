@@ -4,12 +4,13 @@
  * @module
  */
 
+import { type CoreErrorSite, locateCoreError, relocatedError } from "./compile/core_offsets.ts";
 import { compileBinary } from "./compile/mod.ts";
 import { detectContent, unknownContentMessage } from "./content.ts";
 import { typeName } from "./errors.ts";
 import { CompileError, WatError } from "./errors.ts";
 import { unreachable } from "./ir.ts";
-import { compileCoresSync, loadBlob, Module, modulePaths } from "./runtime/module.ts";
+import { coreModuleOf, loadBlob, type LoadedBlob, Module, modulePaths } from "./runtime/module.ts";
 
 /**
  * Options of {@linkcode parseWat}.
@@ -151,6 +152,12 @@ function checkOptions(options: unknown, fail: (message: string) => Error): TextO
  * artifact and anything else are `CompileError`s. Throws `CompileError`
  * (binary, or a misuse) or `WatError` (text).
  *
+ * An error V8 finds in a core module is a `CompileError` that points into
+ * what was given: for a binary, `offset` is the byte V8 blames (in a
+ * function body, the instruction); for text, the message starts with
+ * `file:line:col:` of that instruction (or of the function, global or
+ * segment) and shows the line, as a `WatError`'s does.
+ *
  * @example
  * ```ts
  * import { compile, instantiate } from "@mlink/mlink";
@@ -168,22 +175,69 @@ export async function compile(
 ): Promise<Module> {
   const checked = checkOptions(options, (message) => new CompileError(`compile: ${message}`));
   const input = sourceOf(source, "compile");
-  const bytes = "text" in input ? await parseWat(input.text, checked) : input.bytes;
-  return compileBytes(bytes);
+  if ("bytes" in input) return compiled(compileBytes(input.bytes));
+  const bytes = await parseWat(input.text, checked);
+  const result = compileBytes(bytes);
+  if (result instanceof Module) return result;
+  throw await textError(result, input.text, checked.filename ?? "input.wat");
 }
 
-function compileBytes(bytes: Uint8Array): Module {
+/** A core module that V8 rejected: the error, and where it points in the binary compiled. */
+interface CoreFailure {
+  readonly error: CompileError;
+  readonly site?: CoreErrorSite;
+}
+
+function compiled(result: Module | CoreFailure): Module {
+  if (result instanceof Module) return result;
+  throw result.error;
+}
+
+function compileBytes(bytes: Uint8Array): Module | CoreFailure {
   const blob = loadBlob(compileBinary(bytes));
-  // Synchronous on purpose: V8's asynchronous compile validates lazily the
-  // functions nothing can call yet, so an invalid module could compile.
-  compileCoresSync(blob, modulePaths(blob.compiled));
-  return new Module(blob, blob.compiled.root);
+  const failure = compileCores(blob, bytes);
+  return failure ?? new Module(blob, blob.compiled.root);
+}
+
+/**
+ * Has V8 compile every core module of `blob`, compiled from `bytes`. An
+ * error V8 reports at an offset in a core module comes back pointing at
+ * that place in `bytes` instead.
+ */
+function compileCores(blob: LoadedBlob, bytes: Uint8Array): CoreFailure | undefined {
+  const paths = modulePaths(blob.compiled);
+  for (let i = 0; i < blob.compiled.modules.length; i++) {
+    try {
+      // Synchronous on purpose: V8's asynchronous compile validates lazily
+      // the functions nothing can call yet, so an invalid module could compile.
+      coreModuleOf(blob, i, paths[i]);
+    } catch (e) {
+      const core = blob.compiled.modules[i].core;
+      if (!(e instanceof CompileError) || core === null) throw e;
+      const site = locateCoreError(e, { source: bytes, core, module: i });
+      return { error: site === undefined ? e : relocatedError(e, site), site };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The error for text whose binary V8 rejected: at `file:line:col` of the
+ * instruction, function, global or segment it points at (see
+ * `text/source_map.ts`), or else the binary's error. The text front-end's
+ * source map loads only on this path.
+ */
+async function textError(failure: CoreFailure, text: string, filename: string): Promise<Error> {
+  if (failure.site === undefined) return failure.error;
+  const { textCompileError } = await import("./text/source_map.ts");
+  return textCompileError(failure.error, { text, filename, site: failure.site }) ?? failure.error;
 }
 
 /**
  * Synchronous {@linkcode compile} of a binary. Text needs the asynchronous
  * one (its parser loads on demand): bytes that are text are a
- * `CompileError` saying so. Throws `CompileError`.
+ * `CompileError` saying so. Throws `CompileError`; one from V8's
+ * validation has the `offset` of the byte V8 blames.
  *
  * @param source A module-linking (or core) WebAssembly binary.
  * @returns The module, its core modules compiled.
@@ -209,5 +263,5 @@ export function compileSync(
       "this is WebAssembly text: compileSync takes binaries, text needs the asynchronous compile()",
     );
   }
-  return compileBytes(input.bytes);
+  return compiled(compileBytes(input.bytes));
 }

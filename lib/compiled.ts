@@ -33,6 +33,15 @@ export type Initializer =
     readonly op: "instantiate";
     readonly module: number;
     readonly args: readonly InstantiateArg[];
+  }
+  /**
+   * Make an instance whose exports are items of this module:
+   * `(instance (export …) …)`; `type` is its instance type, in `types.instances`.
+   */
+  | {
+    readonly op: "instance";
+    readonly exports: readonly InstantiateArg[];
+    readonly type: number;
   };
 
 /** A named argument of `instantiate`: an item of the instantiating module. */

@@ -29,20 +29,32 @@ export function typeName(value: unknown): string {
   return type === "object" ? "an object" : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-/** Where in a binary an error was found. */
+/** Where in a binary an error was found, and for a binary lowered from text, where in the text. */
 export interface BinaryLocation {
   /** Byte offset in the outermost binary. */
   offset?: number;
   /** Nested modules from the outermost inwards, e.g. `["module $app", "module $child"]`. */
   path?: readonly string[];
+  /** The place in the text the binary was lowered from, when known: it replaces the offset. */
+  text?: TextLocation;
 }
 
 function located(message: string, where: BinaryLocation): string {
   const prefix = where.path && where.path.length > 0 ? where.path.join(" > ") + ": " : "";
+  if (where.text !== undefined) return textLocated(prefix + message, where.text);
   const suffix = where.offset !== undefined
     ? ` (at byte offset 0x${where.offset.toString(16)})`
     : "";
   return prefix + message + suffix;
+}
+
+/** `file:line:col: message`, and the offending line with a caret under the column. */
+function textLocated(message: string, where: TextLocation): string {
+  const { file, line, column, excerpt } = where;
+  const caret = excerpt === undefined
+    ? ""
+    : `\n  ${excerpt}\n  ${" ".repeat(Math.max(0, column - 1))}^`;
+  return `${file}:${line}:${column}: ${message}${caret}`;
 }
 
 /**
@@ -66,8 +78,10 @@ export class CompileError extends WebAssembly.CompileError {
   readonly offset?: number;
   /** Path of nested modules, outermost first. */
   readonly path: readonly string[];
+  /** For a binary lowered from text, the place in the text, when known. */
+  readonly text?: TextLocation;
 
-  /** Makes an error; the message gets the path and offset added. */
+  /** Makes an error; the message gets the path and the offset (or the text location) added. */
   constructor(
     reason: string,
     where: BinaryLocation = {},
@@ -78,6 +92,7 @@ export class CompileError extends WebAssembly.CompileError {
     this.reason = reason;
     this.offset = where.offset;
     this.path = where.path ?? [];
+    this.text = where.text;
   }
 }
 
@@ -150,7 +165,20 @@ export class ArtifactError extends Error {
   }
 }
 
-/** Where in a text an error was found. */
+/**
+ * Where in a text an error was found.
+ *
+ * @example
+ * ```ts
+ * import { compile, CompileError, type TextLocation } from "@mlink/mlink";
+ * try {
+ *   await compile("(module (func (result i32) i64.const 1))", { filename: "app.wat" });
+ * } catch (e) {
+ *   const where: TextLocation | undefined = e instanceof CompileError ? e.text : undefined;
+ *   console.log(where?.line, where?.column); // 1 39: where V8 found the mismatch, the end of the body
+ * }
+ * ```
+ */
 export interface TextLocation {
   /** File name given to the parser (`input.wat` if none). */
   file: string;
@@ -190,11 +218,8 @@ export class WatError extends Error {
    * source line, shown under the message with a caret.
    */
   constructor(reason: string, where: TextLocation, options?: ErrorOptions) {
-    const { file, line, column, excerpt } = where;
-    const caret = excerpt === undefined
-      ? ""
-      : `\n  ${excerpt}\n  ${" ".repeat(Math.max(0, column - 1))}^`;
-    super(`${file}:${line}:${column}: ${reason}${caret}`, options);
+    const { file, line, column } = where;
+    super(textLocated(reason, where), options);
     this.name = "WatError";
     this.reason = reason;
     this.file = file;

@@ -83,6 +83,9 @@ function entity(tables: TypeTables, type: EntityType, depth: number): string {
       const valType = formatValType(type.type.type);
       return `(global ${type.type.mutable ? `(mut ${valType})` : valType})`;
     }
+    case Kind.Tag:
+      // A tag's func type has no results.
+      return `(tag${list("param", tables.funcs[type.type].params)})`;
     case Kind.Module: {
       if (depth > MAX_SHOWN_DEPTH) return "(module …)";
       const module = tables.modules[type.type];

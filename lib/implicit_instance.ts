@@ -12,8 +12,10 @@
  * applies the rule: the validator's import sections and module types
  * (`lib/compile`) and the text front-end's runs of import fields
  * (`lib/text`). What a repeated field or a single-level import of the same
- * name means is each caller's to say: core wasm allows both, module types
- * never do, and the text front-end leaves them to the validator.
+ * name means is each caller's to say: core wasm allows both, a module that
+ * uses module linking and a module type never do (an instance cannot have
+ * two exports of one name: "duplicate import name"), and the text
+ * front-end leaves them to the validator.
  *
  * @module
  */

@@ -32,6 +32,7 @@ export type EntityKind =
   | typeof Kind.Table
   | typeof Kind.Memory
   | typeof Kind.Global
+  | typeof Kind.Tag
   | typeof Kind.Module
   | typeof Kind.Instance;
 
@@ -40,17 +41,24 @@ export type CoreKind =
   | typeof Kind.Func
   | typeof Kind.Table
   | typeof Kind.Memory
-  | typeof Kind.Global;
+  | typeof Kind.Global
+  | typeof Kind.Tag;
 
 /** The kinds of a core module's index spaces, in binary order. */
-export const CORE_KINDS: readonly CoreKind[] = [Kind.Func, Kind.Table, Kind.Memory, Kind.Global];
+export const CORE_KINDS: readonly CoreKind[] = [
+  Kind.Func,
+  Kind.Table,
+  Kind.Memory,
+  Kind.Global,
+  Kind.Tag,
+];
 
 /** The entity kinds, in binary order. */
 export const ENTITY_KINDS: readonly EntityKind[] = [...CORE_KINDS, Kind.Module, Kind.Instance];
 
 /** Whether `kind` is one a core module imports and exports. */
 export function isCoreKind(kind: EntityKind): kind is CoreKind {
-  return kind <= Kind.Global;
+  return kind <= Kind.Tag;
 }
 
 /** The word used for each kind in the text format and in messages. */
@@ -79,6 +87,8 @@ export const ValType = {
   V128: 0x7b,
   FuncRef: 0x70,
   ExternRef: 0x6f,
+  /** A caught exception (exception handling's `try_table`/`throw_ref`). */
+  ExnRef: 0x69,
 } as const;
 
 /** A value type: one of the {@linkcode ValType} bytes. */
@@ -93,6 +103,7 @@ export const VALTYPE_NAMES: ReadonlyMap<ValType, string> = new Map<ValType, stri
   [ValType.V128, "v128"],
   [ValType.FuncRef, "funcref"],
   [ValType.ExternRef, "externref"],
+  [ValType.ExnRef, "exnref"],
 ]);
 
 /** Each value type's binary encoding, by its text-format word. */
@@ -107,7 +118,7 @@ export function isValType(byte: number): byte is ValType {
 
 /** Whether `type` is a reference type: what a table holds. */
 export function isRefType(type: ValType): boolean {
-  return type === ValType.FuncRef || type === ValType.ExternRef;
+  return type === ValType.FuncRef || type === ValType.ExternRef || type === ValType.ExnRef;
 }
 
 /**
@@ -177,6 +188,7 @@ export type ImportDesc =
   | { kind: typeof Kind.Table; type: TableType }
   | { kind: typeof Kind.Memory; type: MemoryType }
   | { kind: typeof Kind.Global; type: GlobalType }
+  | { kind: typeof Kind.Tag; type: number }
   | { kind: typeof Kind.Module; type: number }
   | { kind: typeof Kind.Instance; type: number };
 
@@ -232,11 +244,25 @@ export interface InstanceArg {
 }
 
 /** An instance definition: `(instantiate module args…)`. */
-export interface InstanceDef {
+export interface InstantiateDef {
+  form: "instantiate";
   module: number;
   args: InstanceArg[];
   offset?: number;
 }
+
+/**
+ * An instance made of items of this module: `(instance (export "f" (func $f)) …)`.
+ * An extension of the 2021 proposal from its later drafts, encoded as form `0x01`.
+ */
+export interface ExportsInstanceDef {
+  form: "exports";
+  exports: InstanceArg[];
+  offset?: number;
+}
+
+/** An entry of an instance section. */
+export type InstanceDef = InstantiateDef | ExportsInstanceDef;
 
 /** An alias of export `name` of preceding instance `instance`. */
 export interface InstanceExportAlias {
@@ -350,6 +376,15 @@ export interface RawSection extends Located {
   data: Uint8Array;
 }
 
+/**
+ * A tag section (exception handling): the type index of each tag, a func
+ * type with no results. Every tag has attribute 0, an exception.
+ */
+export interface TagSection extends Located {
+  id: typeof SectionId.Tag;
+  tags: number[];
+}
+
 /** A module section: nested modules, each complete with its own header. */
 export interface ModuleSection extends Located {
   id: typeof SectionId.Module;
@@ -376,6 +411,7 @@ export type Section =
   | FunctionSection
   | TableSection
   | MemorySection
+  | TagSection
   | GlobalSection
   | ExportSection
   | StartSection

@@ -30,7 +30,7 @@ export const MAX_INLINE_TYPE_NESTING = 100;
  */
 export const MAX_CORE_TEXT_NESTING = 128;
 
-/** Most arguments one `instantiate` may name. */
+/** Most arguments one `instantiate` may name, and most exports one instance made of exports may have. */
 export const MAX_INSTANTIATE_ARGS = 100_000;
 
 /**

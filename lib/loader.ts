@@ -13,7 +13,7 @@
  * @module
  */
 
-export { ArtifactError, CompileError, LinkError } from "./errors.ts";
+export { ArtifactError, CompileError, LinkError, type TextLocation } from "./errors.ts";
 export { type ExportValue, Instance } from "./runtime/instance.ts";
 export { instantiate, type InstantiateOptions, instantiateSync } from "./runtime/instantiate.ts";
 export type { Imports } from "./runtime/linker.ts";

@@ -19,6 +19,7 @@ import { MAX_SUBTYPE_WORK, MAX_TYPE_DEPTH } from "./limits.ts";
 import {
   type CoreEntityType,
   type EntityType,
+  type FuncType,
   isCoreEntityType,
   type NamedType,
   type TypeTables,
@@ -287,7 +288,7 @@ function pathOf(stack: readonly Frame[]): string {
   return labels.map((l) => `${l}: `).join("");
 }
 
-/** Subtyping of funcs, tables, memories and globals: `got` and `expected` have the same kind. */
+/** Subtyping of funcs, tables, memories, globals and tags, `got` and `expected` of one kind. */
 function leafMismatch(
   gotTables: TypeTables,
   got: CoreEntityType,
@@ -296,13 +297,14 @@ function leafMismatch(
 ): string | null {
   let fits: boolean;
   switch (got.kind) {
-    case Kind.Func: {
-      const gotFunc = gotTables.funcs[got.type];
-      const expectedFunc = expectedTables.funcs[expected.type as number];
-      fits = sameList(gotFunc.params, expectedFunc.params) &&
-        sameList(gotFunc.results, expectedFunc.results);
+    case Kind.Func:
+    case Kind.Tag:
+      // A tag matches only a tag of the same type: it is both thrown and caught.
+      fits = sameFuncType(
+        gotTables.funcs[got.type],
+        expectedTables.funcs[expected.type as number],
+      );
       break;
-    }
     case Kind.Table: {
       const e = expected as typeof got;
       fits = got.type.elem === e.type.elem && limitsFit(got.type.limits, e.type.limits);
@@ -327,6 +329,10 @@ function leafMismatch(
   return `expected ${formatEntityType(expectedTables, expected)}, got ${
     formatEntityType(gotTables, got)
   }`;
+}
+
+function sameFuncType(a: FuncType, b: FuncType): boolean {
+  return sameList(a.params, b.params) && sameList(a.results, b.results);
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -25,23 +25,25 @@ export interface FuncType {
 }
 
 /**
- * The type of an entity. For func, module and instance, `type` indexes
- * {@linkcode TypeTables.funcs}, `.modules` or `.instances` of the tables it
- * belongs to; table, memory and global types are inline.
+ * The type of an entity. For func and tag, module and instance, `type`
+ * indexes {@linkcode TypeTables.funcs}, `.modules` or `.instances` of the
+ * tables it belongs to; table, memory and global types are inline.
  */
 export type EntityType =
   | { readonly kind: typeof Kind.Func; readonly type: number }
   | { readonly kind: typeof Kind.Table; readonly type: TableType }
   | { readonly kind: typeof Kind.Memory; readonly type: MemoryType }
   | { readonly kind: typeof Kind.Global; readonly type: GlobalType }
+  /** A tag: `type` indexes `funcs`, the types of its values (no results). */
+  | { readonly kind: typeof Kind.Tag; readonly type: number }
   | { readonly kind: typeof Kind.Module; readonly type: number }
   | { readonly kind: typeof Kind.Instance; readonly type: number };
 
-/** The type of a func, table, memory or global: what a core module imports and exports. */
+/** The type of a func, table, memory, global or tag: what a core module imports and exports. */
 export type CoreEntityType = Extract<EntityType, { readonly kind: CoreKind }>;
 
 /**
- * Whether `type` is a func, table, memory or global type, rather than a
+ * Whether `type` is a func, table, memory, global or tag type, rather than a
  * module or instance type.
  *
  * @example
@@ -317,6 +319,7 @@ function lookup(
 function entityKey(t: EntityType): string {
   switch (t.kind) {
     case Kind.Func:
+    case Kind.Tag:
     case Kind.Module:
     case Kind.Instance:
       return `${t.kind}:${t.type}`;

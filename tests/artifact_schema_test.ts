@@ -6,7 +6,8 @@
  *
  * The values come from two places: compiled module-linking programs (the
  * conformance suite, the fuzz seeds, the benchmark workloads, and a few
- * programs for the entity types they lack), and a seeded generator of valid
+ * programs for the entity types they lack, tags and instances made of
+ * exports among them), and a seeded generator of valid
  * module graphs that reaches every initializer op, every entity kind, both
  * upvar sources, both kinds of import, nested modules and captured module
  * values, and checks that it did.
@@ -131,6 +132,20 @@ const PROGRAMS: readonly string[] = [
     (global (export "glob") (mut f64) (f64.const 1))
     (func (export "multi") (result i32 i64) i32.const 1 i64.const 2))`,
   `(module (memory (export "shared") 1 2 shared))`,
+  `(module
+    (import "host" "e" (tag $e (param i32 f64)))
+    (tag $local (export "local"))
+    (export "e" (tag $e))
+    (func (export "f") (param i32) local.get 0 f64.const 1 throw $e))`,
+  `(module
+    (import "i" (instance $i (export "f" (func)) (export "t" (tag (param i64)))))
+    (import "m" (module $m))
+    (alias $i "f" (func $f))
+    (alias $i "t" (tag $t))
+    (instance $made (export "f" (func $f)) (export "t" (tag $t)) (export "m" (module $m)))
+    (instance $empty)
+    (export "made" (instance $made))
+    (export "empty" (instance $empty)))`,
   `(module (memory (export "m64") i64 1))`,
   `(module $names (func (export "\u{feff}bom")) (func (export "\u{e9}t\u{e9} \u{2713}")))`,
   `(module
@@ -286,6 +301,11 @@ class Generator {
         this.#coverage.add(`global mutable ${mutable}`);
         return { kind, type: { type: this.valType(), mutable } };
       }
+      case Kind.Tag: {
+        // A tag's type is a func type without results (the first one is `[] -> []`).
+        const types = tables.funcs.flatMap((f, i) => f.results.length === 0 ? [i] : []);
+        return { kind, type: this.pick(types) };
+      }
       case Kind.Module:
         return { kind, type: this.int(tables.modules.length) };
       case Kind.Instance:
@@ -369,7 +389,7 @@ class Generator {
     const steps = this.int(10) + children.length;
     const uncreated = [...children];
     for (let step = 0; step < steps; step++) {
-      const init = this.initializer(counts, imports, upvars, uncreated, upvarsOf);
+      const init = this.initializer(tables, counts, imports, upvars, uncreated, upvarsOf);
       if (init === undefined) continue;
       this.#coverage.add(`op ${init.op}`);
       initializers.push(init);
@@ -412,6 +432,7 @@ class Generator {
 
   /** One valid next initializer, if the one picked can be made now. */
   initializer(
+    tables: TypeTables,
     counts: number[],
     imports: readonly NamedType[],
     upvars: readonly ModuleUpvar[],
@@ -459,6 +480,21 @@ class Generator {
         counts[Kind.Instance]++;
         return { op, module: this.int(counts[Kind.Module]), args };
       }
+      case "instance": {
+        const exports: InstantiateArg[] = [];
+        const kinds = ENTITY_KINDS.filter((k) => counts[k] > 0);
+        for (const name of this.names(kinds.length === 0 ? 0 : this.int(4))) {
+          const kind = this.pick(kinds);
+          this.#coverage.add(`instance export ${kind}`);
+          exports.push({ name, kind, index: this.int(counts[kind]) });
+        }
+        if (exports.length === 0) this.#coverage.add("instance without exports");
+        counts[Kind.Instance]++;
+        const type = tables.instance({
+          exports: exports.map((e) => ({ name: e.name, type: this.entity(tables, e.kind) })),
+        });
+        return { op, exports, type };
+      }
       default:
         return unreachable(op, "initializer op");
     }
@@ -498,7 +534,13 @@ Deno.test("generated graphs: every record reads back as it was written (seeded)"
   // here until the generator makes it too.
   const wanted = [
     ...Object.keys(INITIALIZER_OPS).map((op) => `op ${op}`),
-    ...Object.keys(ENTITY_FORMS).flatMap((k) => [`entity ${k}`, `alias ${k}`, `argument ${k}`]),
+    ...Object.keys(ENTITY_FORMS).flatMap((k) => [
+      `entity ${k}`,
+      `alias ${k}`,
+      `argument ${k}`,
+      `instance export ${k}`,
+    ]),
+    "instance without exports",
     ...Object.keys(ENTITY_FORMS).map((k) => `export ${k} local false`),
     ...Object.keys(ENTITY_FORMS).filter((k) => isCoreKind(Number(k) as EntityKind))
       .map((k) => `export ${k} local true`),

@@ -3,8 +3,22 @@
  * every kind of damaged or crafted artifact.
  */
 
-import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
-import { ArtifactError, CompileError, compileSync, instantiateSync, Module } from "../mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
+import {
+  ArtifactError,
+  compile,
+  CompileError,
+  compileSync,
+  type Instance,
+  instantiateSync,
+  Module,
+} from "../mod.ts";
 import { writeArtifact } from "../lib/artifact/write.ts";
 import { readArtifact } from "../lib/artifact/read.ts";
 import { ARTIFACT_VERSION, HEADER_SIZE } from "../lib/artifact/format.ts";
@@ -73,6 +87,41 @@ Deno.test("compile → serialize → deserialize keeps behaviour", () => {
   assertEquals((instantiateSync(i.exports.m as Module).exports.f as Fn)(), 9);
 });
 
+Deno.test("tags and instances made of exports keep their behaviour through an artifact", async () => {
+  const m = await compile(`(module
+    (import "env" "e" (tag $e (param i32)))
+    (module $thrower
+      (tag $own (export "own") (param i64))
+      (func (export "throw") (param i64) local.get 0 throw $own))
+    (instance $t (instantiate $thrower))
+    (alias $t "own" (tag $own))
+    (alias $t "throw" (func $throw))
+    (instance $pack (export "e" (tag $e)) (export "own" (tag $own)) (export "throw" (func $throw)))
+    (export "pack" (instance $pack))
+    (export "e" (tag $e)))`);
+  const artifact = m.serialize();
+  // The exception-handling flag: the types show a tag.
+  assertEquals(new DataView(artifact.buffer).getUint32(8, true) & 32, 32);
+  const loaded = Module.deserialize(artifact);
+  assertEquals(loaded.imports(), m.imports());
+  assertEquals(loaded.exports(), m.exports());
+  assertEquals(loaded.exports().map((e) => e.kind), ["instance", "tag"]);
+  assertEquals(loaded.serialize(), artifact);
+  const { Tag } = WebAssembly as unknown as { Tag: new (t: { parameters: string[] }) => object };
+  const tag = new Tag({ parameters: ["i32"] });
+  const { exports } = instantiateSync(loaded, { env: { e: tag } });
+  assertStrictEquals(exports.e, tag);
+  const pack = (exports.pack as Instance).exports;
+  assertStrictEquals(pack.e, tag);
+  assertInstanceOf(pack.own, Tag);
+  const thrown = assertThrows(() => (pack.throw as (v: bigint) => void)(5n)) as unknown as {
+    is(t: unknown): boolean;
+    getArg(t: unknown, i: number): unknown;
+  };
+  assert(thrown.is(pack.own) && !thrown.is(tag));
+  assertEquals(thrown.getArg(pack.own, 0), 5n);
+});
+
 Deno.test("serialization is deterministic", () => {
   const bytes = bin(modules(constModule(1), constModule(2)), instances({ module: 1 }));
   const a = compileSync(bytes).serialize();
@@ -125,6 +174,15 @@ Deno.test("damaged artifacts: wrong magic, other version, truncation, flipped by
     () => Module.deserialize(other),
     ArtifactError,
     `artifact format 3, this loader reads ${ARTIFACT_VERSION}`,
+  );
+  // Version 1 had no tags and no instances made of exports: refused, never misread.
+  assertEquals(ARTIFACT_VERSION, 2);
+  const old = good.slice();
+  new DataView(old.buffer).setUint32(4, 1, true);
+  assertThrows(
+    () => Module.deserialize(old),
+    ArtifactError,
+    "artifact format 1, this loader reads 2: compile the module again with this version",
   );
   for (let n = 0; n < good.length; n++) {
     assertThrows(() => Module.deserialize(good.subarray(0, n)), ArtifactError, "truncated");
@@ -218,6 +276,49 @@ Deno.test("crafted artifacts with valid checksums are still rejected", () => {
           t.modules.push({ imports: [], exports: [{ name: "x", type: { kind: 5, type: 1 } }] }),
       ),
       "type references form a cycle",
+    ],
+    [
+      crafted({ imports: [{ module: "m", field: "e", type: { kind: 4, type: 3 } }] }),
+      "type reference 3 out of range",
+    ],
+    [
+      // A tag's type is a func type without results: the values an exception carries.
+      crafted(
+        { imports: [{ module: "m", field: "e", type: { kind: 4, type: 0 } }] },
+        (t) => t.func([], [0x7f]),
+      ),
+      "tag type 0 has results",
+    ],
+    [
+      crafted({
+        initializers: [{ op: "instance", exports: [{ name: "f", kind: 0, index: 0 }], type: 0 }],
+      }),
+      'export "f" index 0 out of range',
+    ],
+    [
+      crafted({
+        initializers: [{ op: "instance", exports: [], type: 0 }, {
+          op: "instance",
+          exports: [{ name: "i", kind: 6, index: 1 }],
+          type: 0,
+        }],
+      }),
+      'export "i" index 1 out of range',
+    ],
+    [
+      // Its type is what an import of it is matched by: it must list its exports.
+      crafted({
+        initializers: [{ op: "instance", exports: [], type: 0 }, {
+          op: "instance",
+          exports: [{ name: "i", kind: 6, index: 0 }],
+          type: 0,
+        }],
+      }),
+      "an instance of exports does not match its instance type",
+    ],
+    [
+      crafted({ initializers: [{ op: "instance", exports: [], type: 9 }] }),
+      "an instance of exports does not match its instance type",
     ],
   ];
   for (const [bytes, message] of cases) {

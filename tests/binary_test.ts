@@ -154,9 +154,15 @@ const EVERY_DESC: ImportDesc[] = [
   { kind: 3, type: { type: V128, mutable: false } },
   { kind: 3, type: { type: FUNCREF, mutable: true } },
   { kind: 3, type: { type: EXTERNREF, mutable: false } },
+  { kind: 4, type: 0 },
+  { kind: 4, type: 0xffffffff },
   { kind: 5, type: 1 },
   { kind: 6, type: 2 },
 ];
+
+/** Every entity kind, as a union of literals for IR built by hand. */
+type Kinds = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+const EVERY_KIND: Kinds[] = [0, 1, 2, 3, 4, 5, 6];
 
 // ---------------------------------------------------------------------------
 // Reader and writer
@@ -403,9 +409,9 @@ const HAND_BUILT: [string, ModuleIR][] = [
     mod(
       {
         id: 7,
-        exports: [0, 1, 2, 3, 5, 6].map((kind, i) => ({
+        exports: EVERY_KIND.map((kind, i) => ({
           name: `export ${i} ✓`,
-          kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
+          kind,
           index: i * 1000,
         })),
       },
@@ -432,21 +438,65 @@ const HAND_BUILT: [string, ModuleIR][] = [
   [
     "instances with arguments of every kind",
     mod(
-      { id: 15, instances: [{ module: 0, args: [] }] },
+      { id: 15, instances: [{ form: "instantiate", module: 0, args: [] }] },
       {
         id: 15,
         instances: [
           {
+            form: "instantiate",
             module: 3,
-            args: [0, 1, 2, 3, 5, 6].map((kind, i) => ({
+            args: EVERY_KIND.map((kind, i) => ({
               name: `arg${i}`,
-              kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
+              kind,
               index: 2 ** i * 100,
             })),
           },
-          { module: 0xffffffff, args: [{ name: "", kind: 0, index: 0 }] },
+          { form: "instantiate", module: 0xffffffff, args: [{ name: "", kind: 0, index: 0 }] },
         ],
       },
+    ),
+  ],
+  [
+    "instances made of exports of every kind, and of none",
+    mod(
+      { id: 15, instances: [{ form: "exports", exports: [] }] },
+      {
+        id: 15,
+        instances: [
+          {
+            form: "exports",
+            exports: EVERY_KIND.map((kind, i) => ({
+              name: `export ${i} ✓`,
+              kind,
+              index: 3 ** i * 10,
+            })),
+          },
+          { form: "instantiate", module: 1, args: [{ name: "a", kind: 6, index: 1 }] },
+          {
+            form: "exports",
+            exports: [
+              { name: "", kind: 4, index: 0xffffffff },
+              { name: "dup", kind: 0, index: 0 },
+              { name: "dup", kind: 0, index: 0 },
+            ],
+          },
+        ],
+      },
+    ),
+  ],
+  [
+    "tag sections, tag imports and exports",
+    mod(
+      { id: 1, types: [funcType([I32, F64]), funcType()] },
+      {
+        id: 2,
+        imports: [imp("env", "t", { kind: 4, type: 0 }), imp("t", null, { kind: 4, type: 1 })],
+      },
+      { id: 5, memories: [{ limits: { min: 1 }, shared: false, memory64: false }] },
+      { id: 13, tags: [] },
+      { id: 13, tags: [0, 1, 128, 0xffffffff] },
+      { id: 6, globals: [] },
+      { id: 7, exports: [{ name: "t", kind: 4, index: 3 }] },
     ),
   ],
   [
@@ -454,10 +504,10 @@ const HAND_BUILT: [string, ModuleIR][] = [
     mod({
       id: 16,
       aliases: [
-        ...[0, 1, 2, 3, 5, 6].map((kind, i) => ({
+        ...EVERY_KIND.map((kind, i) => ({
           form: "instanceExport" as const,
           instance: i,
-          kind: kind as 0 | 1 | 2 | 3 | 5 | 6,
+          kind,
           name: `name ${i}`,
         })),
         { form: "instanceExport", instance: 0, kind: 0, name: "" },
@@ -503,11 +553,15 @@ function nested(depth: number): ModuleIR {
     { id: 14, modules: inner },
     {
       id: 15,
-      instances: [{ module: 0, args: [{ name: "f", kind: 0, index: 0 }] }],
+      instances: [
+        { form: "instantiate", module: 0, args: [{ name: "f", kind: 0, index: 0 }] },
+        { form: "exports", exports: [{ name: "f", kind: 0, index: 0 }] },
+      ],
     },
     { id: 16, aliases: [{ form: "instanceExport", instance: 1, kind: 0, name: "g" }] },
     { id: 0, name: "between", data: new Uint8Array(0) },
     { id: 3, funcs: [0] },
+    { id: 13, tags: [0] },
     { id: 7, exports: [{ name: "m", kind: 5, index: 0 }, { name: "i", kind: 6, index: 1 }] },
     { id: 10, data: new Uint8Array([1, 2, 0, 0x0b]) },
   );
@@ -620,13 +674,14 @@ function coreBinary(
   wabt: Awaited<ReturnType<typeof loadWabt>>,
   text: string,
   debugNames = false,
+  features: Readonly<Record<string, boolean>> = FEATURES,
 ): Uint8Array {
   // As bytes: wabt would read a string as Latin-1.
-  const m = wabt.parseWat("x.wat", new TextEncoder().encode(text), FEATURES);
+  const m = wabt.parseWat("x.wat", new TextEncoder().encode(text), features);
   try {
     m.resolveNames();
     // validate() takes the features too, though wabt's typings do not say so.
-    (m as unknown as { validate(features: object): void }).validate(FEATURES);
+    (m as unknown as { validate(features: object): void }).validate(features);
     const out = m.toBinary({ canonicalize_lebs: true, write_debug_names: debugNames });
     return new Uint8Array(out.buffer);
   } finally {
@@ -684,8 +739,57 @@ Deno.test("decode: fields of a wabt core module", async () => {
   ]);
 });
 
+Deno.test("round trip: a core binary with tags from wabt", async () => {
+  const wabt = await loadWabt();
+  const text = `(module
+     (import "env" "t" (tag $t (param i32)))
+     (memory 1)
+     (tag $e (param i32 f64))
+     (tag $n)
+     (global i32 (i32.const 0))
+     (export "e" (tag $e))
+     (export "t" (tag $t))
+     (func (export "f") (param i32) local.get 0 throw $t))`;
+  const bytes = coreBinary(wabt, text, false, { ...FEATURES, exceptions: true });
+  const ir = decode(bytes);
+  assertSameBytes(encode(ir), bytes, "tags");
+  assertEquals(ir.sections.map((s) => s.id), [1, 2, 3, 5, 13, 6, 7, 10]);
+  assertEquals(find(ir, 2).imports[0].desc, { kind: 4, type: 0 });
+  assertEquals(find(ir, 13).tags, [1, 2]);
+  assertEquals(strip(find(ir, 7).exports.slice(0, 2)), [
+    { name: "e", kind: 4, index: 1 },
+    { name: "t", kind: 4, index: 0 },
+  ]);
+});
+
 // ---------------------------------------------------------------------------
 // Decoded fields and offsets of module-linking binaries
+
+Deno.test("decode: the bytes of tags and of instances made of exports", () => {
+  // A tag section: vec(attribute 0x00, type index).
+  const tagSec = sec(13, [2, 0x00, 0, 0x00, ...leb(300)]);
+  // A tag import: kind 0x04, attribute 0x00, type index; its export: kind 0x04, tag index.
+  const importSec = sec(2, [1, ...str("m"), ...str("t"), 0x04, 0x00, 1]);
+  const exportSec = sec(7, [1, ...str("t"), 0x04, 2]);
+  // Form 0x01: vec(name, kind, index), and no module index.
+  const instanceSec = sec(15, [1, 0x01, 2, ...str("f"), 0x00, 3, ...str("t"), 0x04, 0]);
+  const bytes = wasm(importSec, instanceSec, tagSec, exportSec);
+  const ir = decode(bytes);
+  assertEquals(strip(ir.sections), [
+    { id: 2, imports: [imp("m", "t", { kind: 4, type: 1 })] },
+    {
+      id: 15,
+      instances: [{
+        form: "exports",
+        exports: [{ name: "f", kind: 0, index: 3 }, { name: "t", kind: 4, index: 0 }],
+      }],
+    },
+    { id: 13, tags: [0, 300] },
+    { id: 7, exports: [{ name: "t", kind: 4, index: 2 }] },
+  ]);
+  assertEquals(nth(ir, 1, 15).instances[0].offset, 8 + importSec.length + 3);
+  assertSameBytes(encode(ir), bytes);
+});
 
 Deno.test("decode: offsets of sections, entries and nested modules", () => {
   const child = wasm(sec(8, [0]));
@@ -724,6 +828,7 @@ Deno.test("decode: offsets of sections, entries and nested modules", () => {
   assertEquals(modules.modules[0].offset, starts[2] + 4);
   assertEquals(modules.modules[0].sections[0].offset, starts[2] + 4 + 8);
   assertEquals(instances.instances, [{
+    form: "instantiate",
     module: 0,
     args: [{ name: "x", kind: 0, index: 0 }],
     offset: starts[3] + 3,
@@ -791,7 +896,8 @@ Deno.test("malformed: header", () => {
 Deno.test("malformed: section framing", () => {
   malformed(wasm([17, 0]), "malformed section id 17", 8);
   malformed(wasm(sec(8, [0]), [0x80, 0]), "malformed section id 128", 11);
-  malformed(wasm(sec(13, [0])), "tags (exception handling) are not supported", 8);
+  malformed(wasm(sec(13, [1, 1, 0])), "invalid tag attributes 0x01", 11);
+  malformed(wasm(sec(13, [2, 0, 0])), "unexpected end", 13);
   malformed(wasm([1]), "unexpected end", 9);
   malformed(wasm([1, 5, 0]), "length out of bounds", 9);
   malformed(wasm([0, 0x80, 0x80, 0x80, 0x80, 0x10]), "integer too large", 9);
@@ -817,13 +923,14 @@ Deno.test("malformed: types", () => {
   malformed(wasm(sec(1, [1, 0x40])), "malformed type form 0x40", 11);
   malformed(wasm(sec(1, [1, 0xe0, 0x7f, 0, 0])), "integer representation too long", 11);
   malformed(wasm(sec(1, [2, 0x60, 0, 0, 0x60, 1, 0x7a, 0])), "malformed value type 0x7a", 16);
-  malformed(wasm(sec(1, [1, 0x61, 0, 1, ...str("e"), 4, 0])), "tags", 16);
+  malformed(wasm(sec(1, [1, 0x61, 0, 1, ...str("e"), 4, 2, 0])), "invalid tag attributes 0x02", 17);
   malformed(wasm(sec(1, [1, 0x62, 1, ...str("e"), 9, 0])), "malformed import kind 0x09", 15);
 });
 
 Deno.test("malformed: imports", () => {
   const entry = (desc: number[]) => wasm(sec(2, [1, ...str("m"), ...str("f"), ...desc]));
-  malformed(entry([4, 0]), "malformed import kind 0x04: tags (exception handling)", 15);
+  malformed(entry([4, 1, 0]), "invalid tag attributes 0x01", 16);
+  malformed(entry([4, 0]), "unexpected end of section or function", 17);
   malformed(entry([7, 0]), "malformed import kind 0x07", 15);
   malformed(entry([0x80, 0]), "malformed import kind 0x80", 15);
   malformed(entry([1, 0x7f, 0, 0]), "malformed reference type 0x7f", 16);
@@ -871,18 +978,23 @@ Deno.test("malformed: tables and memories", () => {
 });
 
 Deno.test("malformed: exports, instances and aliases", () => {
-  malformed(wasm(sec(7, [1, ...str("e"), 4, 0])), "malformed export kind 0x04: tags", 13);
   malformed(wasm(sec(7, [1, ...str("e"), 7, 0])), "malformed export kind 0x07", 13);
-  malformed(wasm(sec(15, [1, 1, 0, 0])), "malformed instance definition", 11);
+  malformed(wasm(sec(15, [1, 2, 0, 0])), "malformed instance definition 0x02", 11);
   malformed(
     wasm(sec(15, [1, 0, 0, 1, ...str("a"), 7, 0])),
     "malformed instance argument kind 0x07",
     16,
   );
-  malformed(wasm(sec(15, [1, 0, 0, 1, ...str("a"), 4, 0])), "tags", 16);
+  malformed(
+    wasm(sec(15, [1, 1, 1, ...str("a"), 7, 0])),
+    "malformed instance export kind 0x07",
+    15,
+  );
+  // Form 0x01 has no module index: its count follows the form byte.
+  malformed(wasm(sec(15, [1, 1, 0, 0])), "section size mismatch", 13);
+  malformed(wasm(sec(15, [1, 1, 1, ...str("a"), 0])), "unexpected end", 16);
   malformed(wasm(sec(16, [1, 2, 0, 0])), "malformed alias", 11);
   malformed(wasm(sec(16, [1, 0, 0, 7, ...str("x")])), "malformed alias kind 0x07", 13);
-  malformed(wasm(sec(16, [1, 0, 0, 4, ...str("x")])), "tags", 13);
   malformed(wasm(sec(16, [1, 1, 0, 0, 0])), "malformed outer alias kind 0x00", 13);
   malformed(wasm(sec(16, [1, 1, 0, 6, 0])), "malformed outer alias kind 0x06", 13);
 });
@@ -923,7 +1035,7 @@ Deno.test("malformed: nested modules report outer offsets and a path", () => {
 });
 
 Deno.test("malformed: a vector count of 0xffffffff fails fast", () => {
-  for (const id of [1, 2, 3, 4, 5, 6, 7, 14, 15, 16]) {
+  for (const id of [1, 2, 3, 4, 5, 6, 7, 13, 14, 15, 16]) {
     const start = performance.now();
     malformed(wasm(sec(id, [0xff, 0xff, 0xff, 0xff, 0x0f])), "length out of bounds", 10);
     assert(performance.now() - start < 50);

@@ -78,6 +78,37 @@ Deno.test("compile writes an artifact that run and inspect accept", async () => 
   }
 });
 
+Deno.test("inspect shows tags and instances made of exports", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/tags.wat`,
+      `(module $app
+  (import "env" "e" (tag $e (param i32)))
+  (import "env" "f" (func $f))
+  (instance $pack (export "e" (tag $e)) (export "f" (func $f)))
+  (export "pack" (instance $pack))
+  (export "e" (tag $e)))`,
+    );
+    const text = await mlink("inspect", `${dir}/tags.wat`);
+    assertEquals(text.code, 0, text.stderr);
+    for (
+      const line of [
+        '  export "e" (tag (param i32))',
+        '  export "pack" (instance (export "e" (tag (param i32))) (export "f" (func)))',
+        '  · instance of exports "e"=tag 0, "f"=func 0',
+      ]
+    ) {
+      assert(text.stdout.split("\n").includes(line), `missing ${line}:\n${text.stdout}`);
+    }
+    const json = JSON.parse((await mlink("inspect", `${dir}/tags.wat`, "--json")).stdout);
+    assertEquals(json.exports[1], { name: "e", type: "(tag (param i32))" });
+    assert(json.initializers.includes('instance of exports "e"=tag 0, "f"=func 0'));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("help and usage errors", async () => {
   const help = await mlink("help");
   for (const command of ["run", "parse", "compile", "inspect", "precompile"]) {
@@ -91,4 +122,98 @@ Deno.test("help and usage errors", async () => {
   const usage = await mlink("compile");
   assertEquals(usage.code, 2);
   assert(usage.stderr.includes("compile needs FILE and -o OUT"));
+});
+
+Deno.test("validate: nothing for valid files; each error with where it is, and exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = `${dir}/good.wasm`;
+    assertEquals((await mlink("parse", example, "-o", good)).code, 0);
+    const valid = await mlink("validate", good, example);
+    assertEquals([valid.code, valid.stdout, valid.stderr], [0, "", ""]);
+    await Deno.writeTextFile(
+      `${dir}/core.wat`,
+      "(module $app\n  (module $child\n    (func (result i32))))",
+    );
+    await Deno.writeTextFile(`${dir}/unknown.wat`, "(module\n  (instance (instantiate 3)))");
+    await Deno.writeTextFile(`${dir}/dup.wat`, '(module (import "a" (func)) (import "a" (func)))');
+    await Deno.writeFile(`${dir}/version.wasm`, new Uint8Array([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]));
+    await Deno.writeFile(
+      `${dir}/nested.wasm`,
+      bin(
+        types(func()),
+        { id: 14, modules: [{ sections: [funcs(7)] }] },
+      ),
+    );
+    assertEquals((await mlink("compile", example, "-o", `${dir}/app.mlk`)).code, 0);
+    const files = ["core.wat", "unknown.wat", "dup.wat", "version.wasm", "nested.wasm", "nope.wasm"]
+      .map((f) => `${dir}/${f}`);
+    const r = await mlink("validate", good, ...files, `${dir}/app.mlk`);
+    assertEquals([r.code, r.stdout], [1, ""]);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("error: "));
+    const expected: (string | RegExp)[] = [
+      `error: ${dir}/core.wat:3:23: module $app > module $child: invalid core module: ` +
+      "WebAssembly.Module(): Compiling function #0 failed: expected 1 elements on the stack for " +
+      "fallthru, found 0",
+      `error: ${dir}/unknown.wat:2:26: unknown module 3`,
+      `error: ${dir}/dup.wat: duplicate import name "a" (at byte offset 0x17 of the binary that ` +
+      "`mlink parse` writes for it)",
+      `error: ${dir}/version.wasm: unknown binary version (at byte offset 0x4)`,
+      // A nested module's error names it; the wording is the validator's.
+      new RegExp(`^error: ${dir}/nested\\.wasm: module 0: .*type.* 7.* \\(at byte offset 0x1a\\)$`),
+      `error: cannot read ${dir}/nope.wasm: no such file or directory`,
+      `error: ${dir}/app.mlk: this is an mlink artifact, not a WebAssembly binary or text: an ` +
+      "artifact is not validated, it was compiled from a valid module and is verified when " +
+      "loaded (Module.deserialize())",
+    ];
+    assertEquals(errors.length, expected.length, r.stderr);
+    expected.forEach((e, i) => {
+      if (typeof e === "string") assertEquals(errors[i], e);
+      else assert(e.test(errors[i]), errors[i]);
+    });
+    // Text errors show the offending line under the message.
+    assert(r.stderr.includes("\n    (instance (instantiate 3)))\n"), r.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("print: a binary as text that parse turns back into the same binary", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const binary = `${dir}/app.wasm`;
+    assertEquals((await mlink("parse", example, "-o", binary)).code, 0);
+    const printed = await mlink("print", binary);
+    assertEquals([printed.code, printed.stderr], [0, ""]);
+    assert(printed.stdout.startsWith("(module $app\n  (module $counter (;0;)\n"), printed.stdout);
+    await Deno.writeTextFile(`${dir}/printed.wat`, printed.stdout);
+    assertEquals((await mlink("parse", `${dir}/printed.wat`, "-o", `${dir}/again.wasm`)).code, 0);
+    assertEquals(await Deno.readFile(`${dir}/again.wasm`), await Deno.readFile(binary));
+    // -o writes a file; text prints as the binary it parses to.
+    const toFile = await mlink("print", example, "-o", `${dir}/out.wat`);
+    assertEquals(toFile.code, 0, toFile.stderr);
+    assert(toFile.stdout.startsWith(`wrote ${dir}/out.wat (`), toFile.stdout);
+    assertEquals(await Deno.readTextFile(`${dir}/out.wat`), printed.stdout);
+    // An artifact holds no binary to print.
+    assertEquals((await mlink("compile", example, "-o", `${dir}/app.mlk`)).code, 0);
+    const artifact = await mlink("print", `${dir}/app.mlk`);
+    assertEquals(artifact.code, 1);
+    assertEquals(
+      artifact.stderr,
+      `error: ${dir}/app.mlk is an mlink artifact: it holds the core modules a binary was split ` +
+        "into, not the binary, so it cannot be printed; print the binary or text it was " +
+        "compiled from\n",
+    );
+    await Deno.writeFile(`${dir}/bad.wasm`, new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 99]));
+    const bad = await mlink("print", `${dir}/bad.wasm`);
+    assertEquals([bad.code, bad.stderr], [
+      1,
+      `error: ${dir}/bad.wasm: malformed section id 99 (at byte offset 0x8)\n`,
+    ]);
+    const help = await mlink("help");
+    assert(help.stdout.includes("  validate    "), help.stdout);
+    assert(help.stdout.includes("  print       "), help.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

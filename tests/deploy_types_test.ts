@@ -392,6 +392,61 @@ exports.h.value = 1;
   });
 });
 
+Deno.test("declarations: tags are WebAssembly.Tag both ways, and run with mlink", async () => {
+  const module = await compile(`(module
+    (import "env" "e" (tag $e (param i32)))
+    (tag $own (export "own"))
+    (instance $pack (export "e" (tag $e)))
+    (export "e" (tag $e))
+    (export "pack" (instance $pack)))`);
+  const text = declarations(module);
+  const lines = new Set(text.split("\n").map((l) => l.trim()));
+  for (
+    const line of [
+      "/** (tag (param i32)) */",
+      "readonly e: Tag;",
+      "/** (tag) */",
+      "readonly own: Tag;",
+      "export type Tag = typeof WebAssembly extends {",
+    ]
+  ) {
+    assert(lines.has(line), `missing line: ${line}\n\n${text}`);
+  }
+  assert(!declarations(await compile(`(module)`)).includes("Tag"));
+  // The descriptors of an exported module's `exports()` name the kind.
+  const withModule = await compile(`(module (module $m) (export "m" (module $m)))`);
+  assert(declarations(withModule).includes('  | "tag"\n'));
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/tags.ts`, text);
+    await Deno.writeFile(`${dir}/tags.mlk`, module.serialize());
+    await Deno.writeTextFile(
+      `${dir}/main.ts`,
+      `import { deserialize, instantiate } from ${JSON.stringify(loader)};
+import type { Exports, Imports, Tag } from "./tags.ts";
+const module = deserialize(await Deno.readFile(new URL("./tags.mlk", import.meta.url)));
+const { Tag: TagClass } = WebAssembly as unknown as { Tag: new (t: { parameters: string[] }) => Tag };
+const e: Tag = new TagClass({ parameters: ["i32"] });
+const imports: Imports = { env: { e } };
+const exports = (await instantiate(module, imports)).exports as unknown as Exports;
+const own: Tag = exports.own;
+console.log(JSON.stringify([exports.e === e, exports.pack.exports.e === e, own !== e]));
+`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/misuse.ts`,
+      `import type { Imports } from "./tags.ts";
+const imports: Imports = { env: { e: 5 } };
+`,
+    );
+    const [main] = await Promise.all([
+      runChecked(dir, "main.ts"),
+      assertEachFails(dir, [{ file: "misuse.ts", code: "TS2322" }]),
+    ]);
+    assert(main.success, main.stderr);
+    assertEquals(JSON.parse(main.stdout), [true, true, true]);
+  });
+});
+
 Deno.test("declarations: bad arguments are DeclarationsErrors", async () => {
   const module = await compile(`(module)`);
   const bad: [() => unknown, string][] = [

@@ -120,6 +120,21 @@ const SEED_TEXTS = [
     (start $start)
     (func (export "run") (result i32) (i32.load (i32.const 0)))
     (export "deps" (instance $deps)))`,
+  `(module
+    (import "exc" "e" (tag $e (param i32)))
+    (import "exc" "throw" (func $throw (param i32)))
+    (tag $own (export "own"))
+    (instance $i (export "e" (tag $e)) (export "throw" (func $throw)))
+    (module $child
+      (import "i" (instance $i (export "e" (tag (param i32))) (export "throw" (func (param i32)))))
+      (alias $i "e" (tag $e))
+      (alias $i "throw" (func $throw))
+      (func (export "catch") (param i32) (result i32)
+        (try (result i32) (do (call $throw (local.get 0)) (i32.const -1)) (catch $e))))
+    (instance $c (instantiate $child (import "i" (instance $i))))
+    (export "i" (instance $i))
+    (export "e" (tag $e))
+    (export "catch" (func $c "catch")))`,
   `(module $a (module $b (module $c (module $d
       (func (export "f") (result i32) i32.const 4))
       (instance $i (instantiate $d)) (export "f" (func $i "f")))
@@ -137,7 +152,16 @@ function seedImports(): Record<string, unknown> {
       seed: 3,
     },
     deps: { twice },
+    exc: { e: newTag(["i32"]), throw: () => {} },
   };
+}
+
+/** A new `WebAssembly.Tag` (which TypeScript's declarations lack) of these value types. */
+function newTag(parameters: string[]): unknown {
+  const { Tag } = WebAssembly as unknown as {
+    Tag: new (type: { parameters: string[] }) => unknown;
+  };
+  return new Tag({ parameters });
 }
 
 /** Thrown by the host functions of the fuzz: a start function that calls the host ends here. */
@@ -211,6 +235,8 @@ interface Ctx {
 }
 
 const int = (random: Random, n: number) => Math.floor(random() * n);
+/** Every entity kind an artifact holds: func, table, memory, global, tag, module, instance. */
+const KINDS = [0, 1, 2, 3, 4, 5, 6] as const;
 const pick = <T>(random: Random, list: readonly T[]): T => list[int(random, list.length)];
 /** A size from 1 to `max`, most often small. */
 const size = (random: Random, max: number) => 1 + Math.floor(max ** random());
@@ -432,7 +458,7 @@ const MUTATIONS: Record<string, (g: Graph, ctx: Ctx) => void> = {
   lieExportKind(g, { random }) {
     const { m } = someModule(g, random);
     if (m.exports.length === 0) return;
-    pick(random, m.exports).kind = pick(random, [0, 1, 2, 3, 5, 6] as const);
+    pick(random, m.exports).kind = pick(random, KINDS);
   },
   lieExportLocal(g, { random }) {
     const { m } = someModule(g, random);
@@ -484,7 +510,10 @@ const MUTATIONS: Record<string, (g: Graph, ctx: Ctx) => void> = {
       else if (init.op === "instantiate") {
         if (init.args.length > 0 && random() < 0.5) pick(random, init.args).index = r(4);
         else init.module = r(4);
-      } else init.kind = pick(random, [0, 1, 2, 3, 5, 6] as const);
+      } else if (init.op === "instance") {
+        if (init.exports.length > 0 && random() < 0.5) pick(random, init.exports).index = r(4);
+        else init.type = r(4);
+      } else init.kind = pick(random, KINDS);
     } else if (choice === 1 && m.exports.length > 0) {
       pick(random, m.exports).index = r(4);
     } else if (choice === 2 && m.upvars.length > 0) {
@@ -511,7 +540,11 @@ const MUTATIONS: Record<string, (g: Graph, ctx: Ctx) => void> = {
     const { m } = someModule(g, random);
     for (const init of m.initializers) {
       if (init.op === "instantiate" && init.args.length > 0 && random() < 0.5) {
-        pick(random, init.args).kind = pick(random, [0, 1, 2, 3, 5, 6] as const);
+        pick(random, init.args).kind = pick(random, KINDS);
+        return;
+      }
+      if (init.op === "instance" && init.exports.length > 0 && random() < 0.5) {
+        pick(random, init.exports).kind = pick(random, KINDS);
         return;
       }
     }
@@ -519,8 +552,21 @@ const MUTATIONS: Record<string, (g: Graph, ctx: Ctx) => void> = {
     if (imports.length === 0) return;
     const init = pick(random, imports);
     if (init.op === "import" || init.op === "alias") {
-      init.kind = pick(random, [0, 1, 2, 3, 5, 6] as const);
+      init.kind = pick(random, KINDS);
     }
+  },
+  instanceOfItems(g, { random }) {
+    // An instance made of items that may not exist, of any kind, under any name.
+    const { m } = someModule(g, random);
+    const counts = spaceCounts(m);
+    const exports: { name: string; kind: typeof KINDS[number]; index: number }[] = [];
+    for (let i = size(random, 8); i > 0; i--) {
+      const kind = pick(random, KINDS);
+      const name = pick(random, ["x", "__proto__", "constructor", `e${i}`]);
+      exports.push({ name, kind, index: int(random, counts[kind] + 2) });
+    }
+    // Its instance type: an index that may be out of range, or list other exports.
+    m.initializers.push({ op: "instance", exports, type: int(random, 4) });
   },
   names(g, { random }) {
     const { m } = someModule(g, random);

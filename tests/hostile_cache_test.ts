@@ -11,6 +11,7 @@
  * guard is tested with FIFOs.
  */
 
+import { ARTIFACT_VERSION } from "../lib/artifact/format.ts";
 import { assert, assertEquals } from "@std/assert";
 import { ArtifactError, cacheKey, compile, instantiateSync, loadCached, Module } from "../mod.ts";
 import { loadFromCache, loadFromManifest } from "../lib/loader.ts";
@@ -372,7 +373,10 @@ Deno.test("loadFromManifest: a manifest or artifact that is a FIFO, a device, hu
     ) {
       await Deno.writeTextFile(
         manifest,
-        JSON.stringify({ format: 1, entries: { [`${dir}/a.wasm`]: { key, bytes } } }),
+        JSON.stringify({
+          format: ARTIFACT_VERSION,
+          entries: { [`${dir}/a.wasm`]: { key, bytes } },
+        }),
       );
       await Deno.remove(artifact);
       await sparse(artifact, bytes);

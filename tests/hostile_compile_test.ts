@@ -16,6 +16,7 @@ import { compileBinary } from "../lib/compile/mod.ts";
 import type { Import, ImportDesc, ModuleIR, Section, TypeDef } from "../lib/ir.ts";
 import {
   MAX_CORE_TEXT_NESTING,
+  MAX_INSTANTIATE_ARGS,
   MAX_MODULES,
   MAX_SUBTYPE_WORK,
   MAX_TYPE_DEPTH,
@@ -74,7 +75,10 @@ function deepChain(depth: number): Uint8Array {
       { id: 1, types: defs },
       { id: 2, imports: [{ module: "x", field: null, desc: instance(topA) }] },
       { id: 14, modules: [child] },
-      { id: 15, instances: [{ module: 0, args: [{ name: "i", kind: 6, index: 0 }] }] },
+      {
+        id: 15,
+        instances: [{ form: "instantiate", module: 0, args: [{ name: "i", kind: 6, index: 0 }] }],
+      },
     ],
   });
 }
@@ -119,6 +123,7 @@ function manyChecks(levels: number, count: number): Uint8Array {
     ],
   };
   const instances = Array.from({ length: count }, () => ({
+    form: "instantiate" as const,
     module: 0,
     args: [{ name: "i", kind: 6 as const, index: 0 }],
   }));
@@ -381,7 +386,10 @@ Deno.test("the checks of one compile share a work budget: different large types 
       { id: 1, types: [FUNC] },
       { id: 2, imports },
       { id: 14, modules: [child] },
-      { id: 15, instances: [{ module: 0, args: [{ name: "env", kind: 6, index: 0 }] }] },
+      {
+        id: 15,
+        instances: [{ form: "instantiate", module: 0, args: [{ name: "env", kind: 6, index: 0 }] }],
+      },
     ],
   });
   compileBinary(bytes);
@@ -399,6 +407,34 @@ Deno.test("100,000 two-level imports from one module validate in linear time", (
   });
   const ms = timed(() => compileBinary(bytes));
   assert(ms < 3_000, `${ms.toFixed(0)} ms`);
+});
+
+Deno.test("an instance made of 100,000 exports validates in linear time; more is an error", () => {
+  const made = (count: number) =>
+    encode({
+      sections: [
+        { id: 1, types: [FUNC] },
+        { id: 2, imports: [{ module: "f", field: null, desc: func() }] },
+        {
+          id: 15,
+          instances: [{
+            form: "exports",
+            exports: Array.from(
+              { length: count },
+              (_, i) => ({ name: `e${i}`, kind: 0, index: 0 }),
+            ),
+          }],
+        },
+      ],
+    });
+  const bytes = made(MAX_INSTANTIATE_ARGS);
+  const ms = timed(() => compileBinary(bytes));
+  assert(ms < 3_000, `${ms.toFixed(0)} ms`);
+  const e = assertThrows(() => compileBinary(made(MAX_INSTANTIATE_ARGS + 1)), CompileError);
+  assertEquals(
+    e.reason,
+    `instance: ${MAX_INSTANTIATE_ARGS + 1} exports exceed the limit of ${MAX_INSTANTIATE_ARGS}`,
+  );
 });
 
 /** Core text with `depth` levels of `open` … `close` inside `(module (func …))`. */

@@ -46,6 +46,8 @@ import {
   moduleDesc,
   modules,
   moduleType,
+  tagDesc,
+  tags,
   types,
 } from "./helpers/build.ts";
 
@@ -182,6 +184,44 @@ Deno.test("core imports must be exactly the values the instantiation program pus
 function memoryType() {
   return { shared: false, memory64: false, limits: { min: 1 } };
 }
+
+Deno.test("tags of a crafted core module are checked, and a lookalike tag is a LinkError", () => {
+  // The module imports tag "e" and pushes it: the core module must import `"" "0"` as a tag.
+  const description = (core: Uint8Array) =>
+    artifact((t) => {
+      const type = t.func([I32], []);
+      return [{
+        core,
+        type: t.module({ imports: [{ name: "e", type: { kind: 4, type } }], exports: [] }),
+        initializers: [{ op: "import", name: "e", kind: 4 }],
+      }];
+    });
+  const { Tag } = WebAssembly as unknown as { Tag: new (t: { parameters: string[] }) => object };
+  const tag = new Tag({ parameters: ["i32"] });
+  const good = Module.deserialize(
+    description(bin(types(func([I32], [])), imports(imp("", "0", tagDesc(0))))),
+  );
+  instantiateSync(good, { e: tag });
+  const wrongKind = description(bin(types(func([I32], [])), imports(imp("", "0", funcDesc(0)))));
+  assertThrows(
+    () => instantiateSync(Module.deserialize(wrongKind), { e: tag }),
+    CompileError,
+    "its import 0 is a function, the instantiation program provides a tag",
+  );
+  // An object with Tag.prototype passes `instanceof`; V8 refuses it, by the import's name.
+  const lookalike = Object.create(Tag.prototype);
+  const e = assertThrows(() => instantiateSync(good, { e: lookalike }), LinkError);
+  assert(e.message.startsWith('incompatible import type for `e`: import "e": '), e.message);
+  // A local export advertised as a func must not be the core module's tag.
+  const advertised = advertising(bin(types(func([], [])), tags(0), exports(ex("t", 4, 0))), [
+    ["t", 0],
+  ]);
+  assertThrows(
+    () => instantiateSync(Module.deserialize(advertised)),
+    CompileError,
+    'export "t" is a func, the core module\'s is a tag',
+  );
+});
 
 Deno.test("local exports are checked against the core module's real exports and kinds", async () => {
   const memoryCore = bin(memories(1), exports(ex("f", 2, 0)));

@@ -34,7 +34,7 @@ const LAYERS: readonly (readonly string[])[] = [
   // The compiling entry point.
   ["lib/api.ts"],
   // Tools built from the public pieces.
-  ["lib/deploy/", "lib/link/", "lib/wasi/"],
+  ["lib/deploy/", "lib/link/", "lib/wasi/", "lib/print/", "lib/validate.ts"],
   // Entry points and runners at the top.
   ["lib/loader.ts", "lib/wast/", "lib/cli/"],
 ];

@@ -11,7 +11,7 @@ import { decode, encode } from "../lib/binary/mod.ts";
 import { compileBinary } from "../lib/compile/mod.ts";
 import { moduleNameOf } from "../lib/binary/names.ts";
 import { CompileError } from "../lib/errors.ts";
-import type { InstanceSection, ModuleIR, ModuleSection } from "../lib/ir.ts";
+import type { InstanceSection, InstantiateDef, ModuleIR, ModuleSection } from "../lib/ir.ts";
 import {
   link,
   type LinkInput,
@@ -69,7 +69,9 @@ function instantiationOrder(out: Uint8Array): string[] {
     (s as InstanceSection).instances
   );
   // The output imports no modules, so module index = position in the module section.
-  return defs.map((d) => moduleNameOf(nested[d.module]) ?? `module ${d.module}`);
+  return (defs as InstantiateDef[]).map((d) =>
+    moduleNameOf(nested[d.module]) ?? `module ${d.module}`
+  );
 }
 
 /** A host `log` that records what it is called with. */
@@ -651,7 +653,8 @@ Deno.test("link: bad bytes are a CompileError that names the input", async () =>
   // Invalid module linking inside the main module.
   const invalid = await parseWat(`(module (module $c) (instance (instantiate $c)))`);
   const ir = decode(invalid);
-  (ir.sections.find((s) => s.id === 15) as InstanceSection).instances[0].module = 7;
+  ((ir.sections.find((s) => s.id === 15) as InstanceSection).instances[0] as InstantiateDef)
+    .module = 7;
   e = assertThrows(() => link({ name: "app.wasm", bytes: encode(ir) }, []), CompileError);
   assert(e.message.startsWith("app.wasm: instantiate: module index 7 out of bounds"), e.message);
   assertInstanceOf(e.cause, CompileError);

@@ -5,6 +5,7 @@
  * manifest or artifact is an `ArtifactError` naming the file.
  */
 
+import { ARTIFACT_VERSION } from "../lib/artifact/format.ts";
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { compile } from "../mod.ts";
 import { precompile } from "../lib/deploy/precompile.ts";
@@ -146,7 +147,7 @@ Deno.test("an exact source path wins over a source that merely ends with it", as
     const entry = JSON.stringify(manifest.entries["lib.wat"]);
     await Deno.writeTextFile(
       `${cache}/manifest.json`,
-      `{"format": 1, "entries": {"__proto__": ${entry}}}`,
+      `{"format": ${ARTIFACT_VERSION}, "entries": {"__proto__": ${entry}}}`,
     );
     assertEquals(await runF(await loadFromManifest(cache, "__proto__")), 2);
     await assertFails(cache, "toString", `${cache}/manifest.json`, `no source "toString"`);
@@ -170,7 +171,10 @@ Deno.test("a name in no source is an ArtifactError listing what the manifest has
   });
   const empty = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${empty}/manifest.json`, `{"format": 1, "entries": {}}`);
+    await Deno.writeTextFile(
+      `${empty}/manifest.json`,
+      `{"format": ${ARTIFACT_VERSION}, "entries": {}}`,
+    );
     await assertFails(empty, "a.wat", `${empty}/manifest.json`, "the manifest is empty");
   } finally {
     await Deno.remove(empty, { recursive: true });
@@ -189,16 +193,25 @@ Deno.test("a missing, oversized or malformed manifest is an ArtifactError naming
       ["[]", "the manifest is not a JSON object"],
       ["null", "the manifest is not a JSON object"],
       [`{"entries": {}}`, "the manifest has no format version"],
-      [`{"format": 2, "entries": {}}`, "manifest format 2, this loader reads 1"],
-      [`{"format": 1, "entries": []}`, `the manifest's "entries" is not an object`],
-      [`{"format": 1}`, `the manifest's "entries" is not an object`],
+      [
+        `{"format": ${ARTIFACT_VERSION + 1}, "entries": {}}`,
+        `manifest format ${ARTIFACT_VERSION + 1}, this loader reads ${ARTIFACT_VERSION}`,
+      ],
+      [
+        `{"format": ${ARTIFACT_VERSION}, "entries": []}`,
+        `the manifest's "entries" is not an object`,
+      ],
+      [`{"format": ${ARTIFACT_VERSION}}`, `the manifest's "entries" is not an object`],
       // The shape of an earlier idea: source → key, a string.
       [
-        JSON.stringify({ format: 1, entries: { "a.wat": entry.key } }),
+        JSON.stringify({ format: ARTIFACT_VERSION, entries: { "a.wat": entry.key } }),
         `the manifest entry "a.wat" is not { "key": string, "bytes": number }`,
       ],
       [
-        JSON.stringify({ format: 1, entries: { "a.wat": { key: entry.key, bytes: -1 } } }),
+        JSON.stringify({
+          format: ARTIFACT_VERSION,
+          entries: { "a.wat": { key: entry.key, bytes: -1 } },
+        }),
         `the manifest entry "a.wat" is not { "key": string, "bytes": number }`,
       ],
     ];
@@ -240,7 +253,10 @@ Deno.test("a manifest key that is not a cache key is refused: a valid artifact w
       ) {
         await Deno.writeTextFile(
           path,
-          JSON.stringify({ format: 1, entries: { "a.wat": { key, bytes: entry.bytes } } }),
+          JSON.stringify({
+            format: ARTIFACT_VERSION,
+            entries: { "a.wat": { key, bytes: entry.bytes } },
+          }),
         );
         await assertFails(
           cache,

@@ -394,3 +394,145 @@ Deno.test("memories from a child are visible to the parent", () => {
   new Uint32Array((i.exports.mem as WebAssembly.Memory).buffer)[0] = 77;
   assertEquals((i.exports.load as Fn)(), 77);
 });
+
+// ---- exception handling and instances made of exports -----------------------
+
+/** `WebAssembly.Tag` and `WebAssembly.Exception`, which TypeScript's declarations lack. */
+const { Tag, Exception } = WebAssembly as unknown as {
+  Tag: new (type: { parameters: string[] }) => object;
+  Exception: new (tag: object, values: unknown[]) => {
+    is(tag: unknown): boolean;
+    getArg(tag: unknown, index: number): unknown;
+  };
+};
+
+/** What `run` throws: a wasm exception, seen from JS. */
+function thrownBy(run: () => unknown): InstanceType<typeof Exception> {
+  try {
+    run();
+  } catch (e) {
+    assertInstanceOf(e, Exception);
+    return e as InstanceType<typeof Exception>;
+  }
+  throw new Error("nothing was thrown");
+}
+
+Deno.test("tags pass between instances as the WebAssembly.Tag objects V8 exports", async () => {
+  const m = await compile(`(module
+    (module $thrower
+      (tag $e (export "e") (param i32))
+      (func (export "throw") (param i32) local.get 0 throw $e))
+    (instance $a (instantiate $thrower))
+    (instance $b (instantiate $thrower))
+    (alias $a "e" (tag $e))
+    (alias $a "throw" (func $throw))
+    (export "a" (instance $a))
+    (export "b" (instance $b))
+    (export "e" (tag $e))
+    (export "throw" (func $throw)))`);
+  assertEquals(m.exports().find((e) => e.name === "e"), {
+    name: "e",
+    kind: "tag",
+    type: "(tag (param i32))",
+  });
+  const { exports } = instantiateSync(m);
+  const a = (exports.a as Instance).exports;
+  const b = (exports.b as Instance).exports;
+  assertInstanceOf(exports.e, Tag);
+  // The alias is the tag itself; each instance of the module has its own.
+  assertStrictEquals(exports.e, a.e);
+  assert(a.e !== b.e);
+  const thrown = thrownBy(() => (exports.throw as Fn)(42));
+  assert(thrown.is(a.e) && !thrown.is(b.e));
+  assertEquals(thrown.getArg(a.e, 0), 42);
+  // An exception made in JS with a wasm tag is caught by wasm code that imports it.
+  const catcher = await compile(`(module
+    (import "x" "e" (tag $e (param i32)))
+    (import "x" "raise" (func $raise))
+    (func (export "catch") (result i32)
+      (try (result i32) (do (call $raise) (i32.const -1)) (catch $e))))`);
+  const raise = () => {
+    throw new Exception(a.e as object, [7]);
+  };
+  const caught = instantiateSync(catcher, { x: { e: a.e, raise } });
+  assertEquals((caught.exports.catch as Fn)(), 7);
+});
+
+Deno.test("a host tag import must be a WebAssembly.Tag of its type", async () => {
+  const m = await compile(`(module
+    (import "env" "e" (tag $e (param i32)))
+    (func (export "throw") (param i32) local.get 0 throw $e))`);
+  assertEquals(m.imports(), [
+    { module: "env", name: "e", kind: "tag", type: "(tag (param i32))" },
+  ]);
+  for (const [value, got] of [[5, "a number"], [() => {}, "a function"], [{}, "an object"]]) {
+    const e = assertThrows(() => instantiateSync(m, { env: { e: value } }), LinkError);
+    assertEquals(
+      e.message,
+      `incompatible import type for \`env\`: import "env" "e": expected (tag (param i32)), got ${got}`,
+    );
+  }
+  // V8 checks the tag's type; its message names the real import.
+  const other = assertThrows(
+    () => instantiateSync(m, { env: { e: new Tag({ parameters: ["f32"] }) } }),
+    LinkError,
+  );
+  assert(
+    other.message.startsWith('incompatible import type for `env`: import "env" "e": '),
+    other.message,
+  );
+  assert(other.message.includes("tag"), other.message);
+  const tag = new Tag({ parameters: ["i32"] });
+  const { exports } = instantiateSync(m, { env: { e: tag } });
+  assertEquals(thrownBy(() => (exports.throw as Fn)(3)).getArg(tag, 0), 3);
+});
+
+Deno.test("an instance made of exports holds the items themselves", async () => {
+  const m = await compile(`(module
+    (import "env" "f" (func $f (result i32)))
+    (import "env" "g" (global $g (mut i32)))
+    (import "env" "e" (tag $e))
+    (module $leaf (func (export "five") (result i32) i32.const 5))
+    (instance $pack
+      (export "f" (func $f)) (export "g" (global $g)) (export "e" (tag $e))
+      (export "leaf" (module $leaf)))
+    (module $user
+      (import "deps" (instance $d (export "f" (func (result i32))) (export "g" (global (mut i32)))))
+      (func (export "sum") (result i32) (i32.add (call (func $d "f")) (global.get (global $d "g")))))
+    (instance $u (instantiate $user (import "deps" (instance $pack))))
+    (export "pack" (instance $pack))
+    (export "sum" (func $u "sum")))`);
+  const f = () => 40;
+  const g = new WebAssembly.Global({ value: "i32", mutable: true }, 2);
+  const e = new Tag({ parameters: [] });
+  const { exports } = instantiateSync(m, { env: { f, g, e } });
+  assertEquals((exports.sum as Fn)(), 42);
+  const pack = exports.pack as Instance;
+  assertInstanceOf(pack, Instance);
+  assert(Object.isFrozen(pack.exports));
+  assertStrictEquals(Object.getPrototypeOf(pack.exports), null);
+  assertEquals(Object.keys(pack.exports), ["f", "g", "e", "leaf"]);
+  assertStrictEquals(pack.exports.f, f);
+  assertStrictEquals(pack.exports.g, g);
+  assertStrictEquals(pack.exports.e, e);
+  assertEquals((instantiateSync(pack.exports.leaf as Module).exports.five as Fn)(), 5);
+});
+
+Deno.test("an instance made of exports is matched by the type its exporter gives it", async () => {
+  const exporter = instantiateSync(
+    await compile(`(module
+      (import "env" "f" (func $f (result i32)))
+      (instance $i (export "f" (func $f)))
+      (export "i" (instance $i)))`),
+    { env: { f: () => 1 } },
+  );
+  const wants = (type: string) =>
+    compile(`(module (import "x" (instance (export "i" (instance (export "f" ${type}))))))`);
+  instantiateSync(await wants("(func (result i32))"), { x: exporter });
+  const wrong = await wants("(func (result i64))");
+  const e = assertThrows(() => instantiateSync(wrong, { x: exporter }), LinkError);
+  assertEquals(
+    e.message,
+    'incompatible import type for `x`: import "x" "i" "f": expected (func (result i64)), got (func (result i32))',
+  );
+});

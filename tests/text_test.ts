@@ -272,8 +272,8 @@ Deno.test("conformance: the example of MODULE-LINKING.md's text section", async 
   // Instances: $i (import), "a" (implicit), $c, $m. Modules: $M (import), $child, the one added.
   const ir = strip(decode(bin));
   assertEquals(section(ir, 15).instances, [
-    { module: 1, args: [] },
-    { module: 0, args: [{ name: "in", kind: 0, index: 0 }] },
+    { form: "instantiate", module: 1, args: [] },
+    { form: "instantiate", module: 0, args: [{ name: "in", kind: 0, index: 0 }] },
   ]);
   assertEquals(section(ir, 16, 0).aliases, [
     { form: "instanceExport", instance: 2, kind: 0, name: "hi" },
@@ -314,7 +314,11 @@ Deno.test("nested modules, instances, inline and explicit exports, name sections
   assertEquals(moduleName(b), "b");
   assertEquals(layout(b), ["name"]);
   assertEquals(layout(a), [1, 3, 7, 10, "name"]);
-  assertEquals(section(ir, 15).instances, [{ module: 1, args: [] }, { module: 0, args: [] }]);
+  assertEquals(section(ir, 15).instances, [{ form: "instantiate", module: 1, args: [] }, {
+    form: "instantiate",
+    module: 0,
+    args: [],
+  }]);
   assertEquals(section(ir, 7).exports, [
     { name: "y", kind: 6, index: 1 },
     { name: "a", kind: 5, index: 0 },
@@ -488,8 +492,9 @@ Deno.test("instantiate: arguments of every kind, numeric forms", async () => {
       (import "t" (table $t)) (import "mod" (module $E)) (import "inst" (instance $e))))
     (instance (instantiate 1)))`);
   assertEquals(section(ir, 15).instances, [
-    { module: 1, args: [] },
+    { form: "instantiate", module: 1, args: [] },
     {
+      form: "instantiate",
       module: 0,
       args: [
         { name: "f", kind: 0, index: 0 },
@@ -500,7 +505,7 @@ Deno.test("instantiate: arguments of every kind, numeric forms", async () => {
         { name: "inst", kind: 6, index: 0 },
       ],
     },
-    { module: 1, args: [] },
+    { form: "instantiate", module: 1, args: [] },
   ]);
 });
 
@@ -520,13 +525,13 @@ Deno.test("instantiate: sugar and outer operands get aliases right before, share
     { form: "instanceExport", instance: 0, kind: 0, name: "f" },
   ]);
   const arg = [{ name: "x", kind: 0, index: 0 }];
-  assertEquals(section(ir, 15, 1).instances, [{ module: 1, args: arg }]);
-  assertEquals(section(ir, 15, 2).instances, [{ module: 1, args: arg }]);
+  assertEquals(section(ir, 15, 1).instances, [{ form: "instantiate", module: 1, args: arg }]);
+  assertEquals(section(ir, 15, 2).instances, [{ form: "instantiate", module: 1, args: arg }]);
   // Modules: $a 0, the alias of "m" 1, $o 2, $p 3.
   const p = section(ir, 14, 1).modules[1];
   assertEquals(layout(p), [16, 15, "name"]);
   assertEquals(section(p, 16).aliases, [{ form: "outerModule", depth: 0, index: 2 }]);
-  assertEquals(section(p, 15).instances, [{ module: 0, args: [] }]);
+  assertEquals(section(p, 15).instances, [{ form: "instantiate", module: 0, args: [] }]);
 });
 
 Deno.test("inline alias sugar in core code: one alias section after the module-linking ones", async () => {
@@ -643,6 +648,7 @@ Deno.test("local definitions follow every import and alias; identifiers resolve 
   // The argument names a local definition: kept as its final index (1); the
   // validator, not the parser, rejects it.
   assertEquals(section(ir, 15).instances, [{
+    form: "instantiate",
     module: 0,
     args: [{ name: "f", kind: 0, index: 1 }],
   }]);

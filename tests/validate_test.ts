@@ -5,8 +5,18 @@
 
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { compile, CompileError, compileSync } from "../mod.ts";
+import { decode } from "../lib/binary/decode.ts";
 import { encode } from "../lib/binary/encode.ts";
-import type { ModuleIR, Section } from "../lib/ir.ts";
+import { compileBinary } from "../lib/compile/mod.ts";
+import type { CompiledModule } from "../lib/compiled.ts";
+import { formatEntityType } from "../lib/format.ts";
+import {
+  type ImportSection,
+  Kind,
+  type ModuleIR,
+  type Section,
+  type TypeSection,
+} from "../lib/ir.ts";
 import {
   aliases,
   aliasExport,
@@ -34,6 +44,8 @@ import {
   modules,
   moduleType,
   tableDesc,
+  tagDesc,
+  tags,
   types,
 } from "./helpers/build.ts";
 
@@ -148,8 +160,33 @@ Deno.test("duplicate import names are invalid in module-linking modules", () => 
       modules(empty),
       imports(imp("a", "b", funcDesc(0)), imp("a", "b", funcDesc(0))),
     ],
-    'duplicate import "a" "b"',
+    'duplicate import name "a" "b"',
   );
+  // Two imports "" "a" would make one implicit instance "" with two exports "a".
+  const e = rejects(
+    [
+      types(func()),
+      imports(imp("", "a", funcDesc(0)), imp("", "a", funcDesc(0))),
+      modules(empty),
+    ],
+    'duplicate import name "" "a"',
+  );
+  // The second import: after the header, the type section, the import section's id, size and count,
+  // and the first import.
+  assertEquals(e.offset, 8 + 6 + 3 + 5);
+  rejects(
+    [types(func(), moduleType([imp("", "a", funcDesc(0)), imp("", "a", funcDesc(0))], []))],
+    'duplicate import name "" "a" in module type',
+  );
+  // A nested module follows module linking's rules, whatever it uses: its
+  // module type cannot have an instance import with two exports "a".
+  const nested = rejects(
+    [modules(mod(types(func()), imports(imp("", "a", funcDesc(0)), imp("", "a", funcDesc(0)))))],
+    'duplicate import name "" "a"',
+  );
+  assertEquals(nested.path, ["module 0"]);
+  // And so may repeat prelude sections, as the reference implementation let every module.
+  accepts(modules(mod(types(func()), imports(imp("a", "b", funcDesc(0))), types(func()))));
   // A later import section cannot extend an earlier implicit instance.
   rejects([
     types(func()),
@@ -162,6 +199,16 @@ Deno.test("core modules keep core behaviour: duplicate imports are allowed", () 
   accepts(
     types(func()),
     imports(imp("a", "b", funcDesc(0)), imp("a", "b", funcDesc(0))),
+  );
+  accepts(
+    types(func()),
+    imports(imp("", "a", funcDesc(0)), imp("", "a", funcDesc(0))),
+  );
+  // Tags are core: importing them twice keeps a module core.
+  accepts(
+    types(func([I32])),
+    imports(imp("", "a", tagDesc(0)), imp("", "a", tagDesc(0))),
+    tags(0),
   );
 });
 
@@ -433,3 +480,293 @@ Deno.test("an invalid body in a function nothing exports is still a CompileError
   await assertRejects(() => compile(bad), CompileError, "invalid core module");
   assertThrows(() => compileSync(bad), CompileError);
 });
+
+// ---------------------------------------------------------------------------
+// Tags (exception handling) and instances made of exports
+
+const F32 = 0x7d;
+
+Deno.test("a tag's type is a func type without results", () => {
+  accepts(types(func([I32, F32])), tags(0));
+  accepts(types(func()), imports(imp("t", null, tagDesc(0))), tags(0, 0));
+  rejects([types(func([], [I32])), tags(0)], "non-empty tag result type: type 0 has results");
+  rejects(
+    [types(func([I32], [I32])), imports(imp("m", "t", tagDesc(0)))],
+    "non-empty tag result type",
+  );
+  rejects(
+    [types(func(), instanceType([exp("t", tagDesc(0))]), moduleType([], [])), tags(2)],
+    "type 2 is a module type, expected a func type",
+  );
+  rejects([types(func()), tags(1)], "type index 1 out of bounds (1 types defined so far)");
+  rejects(
+    [types(instanceType([exp("t", tagDesc(0))]))],
+    "type index 0 out of bounds",
+  );
+});
+
+Deno.test("the tag section sits between the memory and global sections", () => {
+  accepts(types(func()), memoryDescSection(), tags(0), { id: 6, globals: [] });
+  rejects(
+    [types(func()), { id: 6, globals: [] }, tags(0)],
+    "unexpected tag section after the global section",
+  );
+  rejects([types(func()), tags(0), tags(0)], "duplicate tag section");
+  rejects(
+    [types(func()), tags(0), modules(empty)],
+    "unexpected module section after the tag section",
+  );
+});
+
+/** A memory section of one memory. */
+function memoryDescSection(): Section {
+  return { id: 5, memories: [{ limits: { min: 0 }, shared: false, memory64: false }] };
+}
+
+Deno.test("tag indices are checked in exports, aliases and instantiate arguments", () => {
+  rejects(
+    [types(func()), tags(0), exports(ex("t", Kind.Tag, 1))],
+    'export "t": tag index 1 out of bounds (1 defined so far)',
+  );
+  const needsT = mod(types(func()), imports(imp("t", null, tagDesc(0))));
+  rejects(
+    [types(func()), modules(needsT), instances({ module: 0, args: [arg("t", Kind.Tag, 0)] })],
+    'instantiate argument "t": tag index 0 out of bounds (0 defined so far; local definitions come later',
+  );
+  const exportsT = mod(types(func()), tags(0), exports(ex("t", Kind.Tag, 0)));
+  accepts(modules(exportsT), instances({ module: 0 }), aliases(aliasExport(0, Kind.Tag, "t")));
+  rejects(
+    [modules(exportsT), instances({ module: 0 }), aliases(aliasExport(0, Kind.Func, "t"))],
+    'alias: export "t" of instance 0 is a tag, not a func',
+  );
+});
+
+Deno.test("a tag matches only a tag of the same type, in both directions", () => {
+  const needs = (params: number[]) => mod(types(func(params)), imports(imp("t", null, tagDesc(0))));
+  const given = (
+    params: number[],
+    child: ModuleIR,
+    kind: typeof Kind.Tag | typeof Kind.Func = Kind.Tag,
+  ) =>
+    bin(
+      types(func(params)),
+      imports(imp("t", null, kind === Kind.Tag ? tagDesc(0) : funcDesc(0))),
+      modules(child),
+      instances({ module: 0, args: [arg("t", kind, 0)] }),
+    );
+  compileSync(given([I32], needs([I32])));
+  const cases: [Uint8Array, string][] = [
+    [given([F32], needs([I32])), 'argument "t": expected (tag (param i32)), got (tag (param f32))'],
+    [given([I32, I32], needs([I32])), "expected (tag (param i32)), got (tag (param i32 i32))"],
+    [given([], needs([I32])), "expected (tag (param i32)), got (tag)"],
+    [given([I32], needs([])), "expected (tag), got (tag (param i32))"],
+    [given([I32], needs([I32]), Kind.Func), 'argument "t": expected tag, got func'],
+  ];
+  for (const [bytes, message] of cases) {
+    const e = assertThrows(() => compileSync(bytes), CompileError);
+    assert(e.message.includes(message), `expected "${message}" in: ${e.message}`);
+  }
+});
+
+Deno.test("tags inside instance types are matched by name and type", () => {
+  const tagInstance = instanceType([exp("t", tagDesc(0))]);
+  const child = (params: number[]) =>
+    mod(types(func(params), tagInstance), imports(imp("i", null, instanceDesc(1))));
+  const parent = (given: number[], wanted: number[]) =>
+    bin(
+      types(func(given), tagInstance),
+      imports(imp("i", null, instanceDesc(1))),
+      modules(child(wanted)),
+      instances({ module: 0, args: [arg("i", Kind.Instance, 0)] }),
+    );
+  compileSync(parent([F32], [F32]));
+  const e = assertThrows(() => compileSync(parent([I32], [F32])), CompileError);
+  assert(
+    e.message.includes(
+      'argument "i": export "t": expected (tag (param f32)), got (tag (param i32))',
+    ),
+    e.message,
+  );
+});
+
+Deno.test("an instance made of exports: names unique, indices in bounds", () => {
+  rejects(
+    [
+      types(func()),
+      imports(imp("f", null, funcDesc(0))),
+      instances({ exports: [arg("a", Kind.Func, 0), arg("a", Kind.Func, 0)] }),
+    ],
+    'instance: duplicate export name "a"',
+  );
+  rejects(
+    [types(func()), imports(imp("f", null, funcDesc(0))), instances({ exports: [arg("a", 0, 1)] })],
+    'instance export "a": func index 1 out of bounds (1 defined so far; local definitions come later',
+  );
+  rejects(
+    [instances({ exports: [arg("m", Kind.Module, 0)] })],
+    'instance export "m": module index 0 out of bounds (0 defined so far)',
+  );
+  rejects(
+    [instances({ exports: [arg("t", Kind.Tag, 0)] })],
+    'instance export "t": tag index 0 out of bounds',
+  );
+  // The same item may be exported under two names, and an instance may be empty.
+  accepts(
+    types(func()),
+    imports(imp("f", null, funcDesc(0))),
+    instances({ exports: [] }, { exports: [arg("a", 0, 0), arg("b", 0, 0)] }),
+    aliases(aliasExport(1, Kind.Func, "b")),
+  );
+  // Its type is its items' types: what an alias of a missing name or another kind finds.
+  rejects(
+    [
+      types(func()),
+      imports(imp("f", null, funcDesc(0))),
+      instances({ exports: [arg("a", 0, 0)] }),
+      aliases(aliasExport(0, Kind.Func, "b")),
+    ],
+    'alias: instance 0 has no export "b"',
+  );
+});
+
+Deno.test("an instance made of exports is an argument checked by subtyping", () => {
+  const needsI = mod(
+    types(func([I32]), instanceType([exp("f", funcDesc(0)), exp("g", globalDesc(I32))])),
+    imports(imp("i", null, instanceDesc(1))),
+  );
+  const parent = (items: ReturnType<typeof arg>[]) =>
+    bin(
+      types(func([I32])),
+      imports(
+        imp("f", null, funcDesc(0)),
+        imp("g", null, globalDesc(I32)),
+        imp("h", null, funcDesc(0)),
+      ),
+      modules(needsI),
+      instances({ exports: items }, { module: 0, args: [arg("i", Kind.Instance, 0)] }),
+    );
+  compileSync(parent([arg("g", Kind.Global, 0), arg("f", Kind.Func, 0), arg("x", Kind.Func, 1)]));
+  const e = assertThrows(() => compileSync(parent([arg("f", Kind.Func, 0)])), CompileError);
+  assert(e.message.includes('argument "i": missing export "g"'), e.message);
+});
+
+Deno.test("compile: tags and an instance made of exports", () => {
+  // The child imports an instance with a tag and a func, re-exports the tag and
+  // defines a tag of its own.
+  const child = mod(
+    types(func([I32]), instanceType([exp("t", tagDesc(0)), exp("f", funcDesc(0))])),
+    imports(imp("i", null, instanceDesc(1))),
+    aliases(aliasExport(0, Kind.Tag, "t")),
+    tags(0),
+    exports(ex("t", Kind.Tag, 0), ex("own", Kind.Tag, 1)),
+  );
+  const bytes = bin(
+    types(func([I32])),
+    // Instance 0 is the implicit instance "env"; tag 0 and func 0 are imports.
+    imports(imp("env", "t", tagDesc(0)), imp("f", null, funcDesc(0))),
+    modules(child),
+    // Instance 1 is made of items; instance 2 instantiates the child with it.
+    instances(
+      { exports: [arg("t", Kind.Tag, 0), arg("f", Kind.Func, 0)] },
+      { module: 0, args: [arg("i", Kind.Instance, 1)] },
+    ),
+    aliases(aliasExport(2, Kind.Tag, "own")),
+    tags(0),
+    exports(
+      ex("local", Kind.Tag, 2),
+      ex("imported", Kind.Tag, 0),
+      ex("aliased", Kind.Tag, 1),
+      ex("made", Kind.Instance, 1),
+    ),
+  );
+  const blob = compileBinary(bytes);
+  const root = blob.modules[blob.root];
+  assertEquals(root.initializers, [
+    { op: "import", name: "env", kind: Kind.Instance },
+    { op: "alias", instance: 0, name: "t", kind: Kind.Tag },
+    { op: "import", name: "f", kind: Kind.Func },
+    { op: "module", compiled: 1 },
+    {
+      op: "instance",
+      exports: [{ name: "t", kind: Kind.Tag, index: 0 }, { name: "f", kind: Kind.Func, index: 0 }],
+      type: (root.initializers[4] as { type: number }).type,
+    },
+    { op: "instantiate", module: 0, args: [{ name: "i", kind: Kind.Instance, index: 1 }] },
+    { op: "alias", instance: 2, name: "own", kind: Kind.Tag },
+  ]);
+  assertEquals(
+    root.exports.map((e) => [e.name, e.kind, e.index, e.local]),
+    [
+      ["local", Kind.Tag, 2, true],
+      ["imported", Kind.Tag, 0, false],
+      ["aliased", Kind.Tag, 1, false],
+      ["made", Kind.Instance, 1, false],
+    ],
+  );
+  // The instance made of items has their types.
+  const tables = blob.types;
+  const made = tables.modules[root.type].exports.find((e) => e.name === "made")!.type;
+  // The instance op carries that same type.
+  assertEquals(made, {
+    kind: Kind.Instance,
+    type: (root.initializers[4] as { type: number }).type,
+  });
+  assertEquals(
+    formatEntityType(tables, made),
+    '(instance (export "t" (tag (param i32))) (export "f" (func (param i32))))',
+  );
+  assertEquals(
+    formatEntityType(tables, tables.modules[root.type].exports[0].type),
+    "(tag (param i32))",
+  );
+
+  // Imported and aliased tags become core imports in binary order, like the func
+  // import among them; the tag section stays in the core module.
+  assertEquals(coreImports(root), [["0", "tag"], ["1", "function"], ["2", "tag"]]);
+  assertEquals(coreExports(root), [["local", "tag"]]);
+  const inner = blob.modules[1];
+  assertEquals(coreImports(inner), [["0", "tag"]]);
+  assertEquals(coreExports(inner), [["own", "tag"]]);
+  assertEquals(inner.exports.map((e) => [e.name, e.local]), [["t", false], ["own", true]]);
+
+  // And the whole pipeline accepts it.
+  compileSync(bytes);
+});
+
+Deno.test("compile: an aliased tag whose type the module's own types lack gets a core type", () => {
+  // The child's only type is an outer alias of an instance type: the tag's
+  // func type is the parent's, and its core module must add it.
+  const child = mod(
+    aliases(aliasOuter(0, 7, 1)),
+    imports(imp("i", null, instanceDesc(0))),
+    aliases(aliasExport(0, Kind.Tag, "t")),
+    memoryDescSection(),
+    exports(ex("t", Kind.Tag, 0)),
+  );
+  const blob = compileBinary(
+    bin(types(func([F32]), instanceType([exp("t", tagDesc(0))])), modules(child)),
+  );
+  const core = blob.modules[1].core!;
+  assertEquals(coreImports(blob.modules[1]), [["0", "tag"]]);
+  // Type 0 stands in for the instance type; type 1 is the tag's.
+  const [typeSection, importSection] = decode(core).sections as [TypeSection, ImportSection];
+  assertEquals(
+    typeSection.types.map((t) => t.form === "func" && [t.params, t.results]),
+    [[[], []], [[F32], []]],
+  );
+  assertEquals(importSection.imports.map((i) => i.desc), [{ kind: Kind.Tag, type: 1 }]);
+  assertEquals(blob.modules[1].exports, [{ name: "t", kind: Kind.Tag, index: 0, local: false }]);
+});
+
+/** The core module of `m` as V8 compiles it. */
+function coreOf(m: CompiledModule): WebAssembly.Module {
+  return new WebAssembly.Module(m.core as Uint8Array<ArrayBuffer>);
+}
+
+function coreImports(m: CompiledModule): [string, string][] {
+  return WebAssembly.Module.imports(coreOf(m)).map((i) => [i.name, i.kind]);
+}
+
+function coreExports(m: CompiledModule): [string, string][] {
+  return WebAssembly.Module.exports(coreOf(m)).map((e) => [e.name, e.kind]);
+}

@@ -137,6 +137,34 @@ Deno.test("the runner reports wrong values, missing traps and unexpected success
   }
 });
 
+Deno.test("assert_exception passes on a wasm exception only, and is checked for its form", async () => {
+  const script = `(module
+  (tag $e (param i32))
+  (func (export "throw") (param i32) local.get 0 throw $e)
+  (func (export "throw-f64") (param f64) i32.const 1 throw $e)
+  (func (export "trap") unreachable)
+  (func (export "fine")))
+(assert_exception (invoke "throw" (i32.const 1)))
+(assert_exception (invoke "throw-f64" (f64.const 1.5)))
+(assert_exception (invoke "fine"))
+(assert_exception (invoke "trap"))
+(assert_trap (invoke "throw" (i32.const 1)) "unreachable")
+(invoke "throw" (i32.const 2))
+(assert_exception (invoke "throw" (i32.const 1)) "text")
+(assert_exception (module))
+`;
+  const result = await runScript(script, "exceptions.wast");
+  assertEquals(result.passed, 3, "the module and the first two assertions");
+  assertEquals(result.failures.map((f) => [f.line, f.message]), [
+    [9, "expected a wasm exception, but it succeeded"],
+    [10, "expected a wasm exception, got RuntimeError: unreachable"],
+    [11, "expected a trap, got an uncaught wasm exception (WebAssembly.Exception)"],
+    [12, "an uncaught wasm exception (WebAssembly.Exception)"],
+    [13, 'malformed command: assert_exception: unexpected "text"'],
+    [14, "malformed command: expected an action (invoke or get), found (module …)"],
+  ]);
+});
+
 Deno.test("cli.ts wast prints failures and a summary, and exits non-zero on failure", async () => {
   const dir = await Deno.makeTempDir();
   try {

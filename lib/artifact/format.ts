@@ -17,7 +17,7 @@ export function looksLikeArtifact(bytes: Uint8Array): boolean {
 }
 
 /** The format version this code writes and reads. */
-export const ARTIFACT_VERSION = 1;
+export const ARTIFACT_VERSION = 2;
 
 /** Bytes before the payload: magic, version, flags, payload length, checksum. */
 export const HEADER_SIZE = 20;
@@ -29,6 +29,7 @@ export const Flags = {
   SharedMemory: 4,
   ReferenceTypes: 8,
   MultiValue: 16,
+  ExceptionHandling: 32,
 } as const;
 
 /** Every flag this version knows: any other bit set in a header is refused. */

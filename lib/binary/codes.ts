@@ -37,16 +37,32 @@ export const AliasForm = {
 } as const;
 
 /**
- * The first byte of an instance section entry: the only form there is,
- * `(instantiate module args…)`.
+ * The first byte of an instance section entry: `(instantiate module args…)`,
+ * or an instance made of items of the module, `(instance (export …) …)` (an
+ * extension from the proposal's later drafts).
  *
  * @example
  * ```ts
- * import { INSTANTIATE } from "./codes.ts";
- * INSTANTIATE; // 0
+ * import { InstanceForm } from "./codes.ts";
+ * InstanceForm.Exports; // 1
  * ```
  */
-export const INSTANTIATE = 0x00;
+export const InstanceForm = {
+  Instantiate: 0x00,
+  Exports: 0x01,
+} as const;
+
+/**
+ * The attribute byte of a tag type, before its type index: the only one
+ * defined is 0, an exception.
+ *
+ * @example
+ * ```ts
+ * import { TAG_EXCEPTION } from "./codes.ts";
+ * TAG_EXCEPTION; // 0
+ * ```
+ */
+export const TAG_EXCEPTION = 0x00;
 
 /**
  * The byte after an empty field name that makes an import single-level:
@@ -101,3 +117,15 @@ export const Mutability = {
  * ```
  */
 export const MODULE_NAME_SUBSECTION = 0x00;
+
+/**
+ * The id of the `name` section's function names subsection (the core
+ * spec's name section appendix).
+ *
+ * @example
+ * ```ts
+ * import { FUNCTION_NAMES_SUBSECTION } from "./codes.ts";
+ * FUNCTION_NAMES_SUBSECTION; // 1
+ * ```
+ */
+export const FUNCTION_NAMES_SUBSECTION = 0x01;

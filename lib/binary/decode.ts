@@ -45,6 +45,7 @@ import {
   type StartSection,
   type TableSection,
   type TableType,
+  type TagSection,
   type TypeDef,
   type TypeSection,
   unreachable,
@@ -53,15 +54,14 @@ import {
 import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
 import {
   AliasForm,
-  INSTANTIATE,
+  InstanceForm,
   LimitsFlag,
   Mutability,
   SINGLE_LEVEL_IMPORT,
+  TAG_EXCEPTION,
   TypeForm,
 } from "./codes.ts";
 import { Reader } from "./reader.ts";
-
-const TAGS = "tags (exception handling) are not supported";
 
 /** The four bytes after the magic: version 1. */
 const WASM_VERSION: readonly number[] = WASM_HEADER.slice(WASM_MAGIC.length);
@@ -136,11 +136,10 @@ function decodeModule(r: Reader, depth: number, budget: Budget): ModuleIR {
     const id = r.u8();
     // The alias section has the highest id.
     if (id > SectionId.Alias) throw r.error(`malformed section id ${id}`, start);
-    if (id === SectionId.Tag) throw r.error(`malformed section id ${id}: ${TAGS}`, start);
     const size = r.length();
     const payloadEnd = r.pos + size;
     r.inSection = true;
-    // Every id up to the alias section's but the tag section's has a section.
+    // Every id up to the alias section's has a section.
     const section = readSection(r, id as Section["id"], payloadEnd, module);
     r.inSection = false;
     // Structured sections are read like the reference interpreter does, not
@@ -172,6 +171,8 @@ function readSection(
       return readTableSection(r);
     case SectionId.Memory:
       return readMemorySection(r);
+    case SectionId.Tag:
+      return readTagSection(r);
     case SectionId.Global:
       return readGlobalSection(r);
     case SectionId.Export:
@@ -232,6 +233,11 @@ function readTableSection(r: Reader): TableSection {
 /** A memory section: memory types. */
 function readMemorySection(r: Reader): MemorySection {
   return { id: SectionId.Memory, memories: vector(r, memoryType) };
+}
+
+/** A tag section: each tag's type, an attribute byte and a func type index. */
+function readTagSection(r: Reader): TagSection {
+  return { id: SectionId.Tag, tags: vector(r, tagType) };
 }
 
 /** A global section: each global's type and initializer. */
@@ -365,7 +371,7 @@ function importDesc(r: Reader): ImportDesc {
     case Kind.Global:
       return { kind: Kind.Global, type: globalType(r) };
     case Kind.Tag:
-      throw r.error(`malformed import kind ${hex(kind)}: ${TAGS}`, at);
+      return { kind: Kind.Tag, type: tagType(r) };
     case Kind.Module:
       return { kind: Kind.Module, type: r.u32() };
     case Kind.Instance:
@@ -388,6 +394,7 @@ const ENTITY_KINDS: Readonly<Record<EntityKind, true>> = {
   [Kind.Table]: true,
   [Kind.Memory]: true,
   [Kind.Global]: true,
+  [Kind.Tag]: true,
   [Kind.Module]: true,
   [Kind.Instance]: true,
 };
@@ -396,8 +403,7 @@ const ENTITY_KINDS: Readonly<Record<EntityKind, true>> = {
 function entityKind(r: Reader, what: string): EntityKind {
   const kind = r.u8();
   if (ENTITY_KINDS[kind as EntityKind] === true) return kind as EntityKind;
-  const why = kind === Kind.Tag ? `: ${TAGS}` : "";
-  throw r.error(`malformed ${what} ${hex(kind)}${why}`, r.pos - 1);
+  throw r.error(`malformed ${what} ${hex(kind)}`, r.pos - 1);
 }
 
 /** The limits flags a table may have. */
@@ -428,6 +434,18 @@ function memoryType(r: Reader): MemoryType {
   if (!(flags & LimitsFlag.HasMax)) return { limits: { min }, shared, memory64 };
   const max = memory64 ? r.u64() : r.u32();
   return { limits: { min, max }, shared, memory64 };
+}
+
+/** A tag type: the attribute byte, which must be 0 (an exception), then its func type index. */
+function tagType(r: Reader): number {
+  const attribute = r.u8();
+  if (attribute !== TAG_EXCEPTION) {
+    throw r.error(
+      `invalid tag attributes ${hex(attribute)}: only ${TAG_EXCEPTION} (an exception) is defined`,
+      r.pos - 1,
+    );
+  }
+  return r.u32();
 }
 
 function globalType(r: Reader): GlobalType {
@@ -492,15 +510,28 @@ function constExpr(r: Reader): Uint8Array {
 function instanceDef(r: Reader): InstanceDef {
   const offset = r.offset();
   const form = r.u8();
-  if (form !== INSTANTIATE) throw r.error(`malformed instance definition ${hex(form)}`, r.pos - 1);
-  const module = r.u32();
-  const args = vector(r, instanceArg);
-  return { module, args, offset };
+  switch (form) {
+    case InstanceForm.Instantiate: {
+      const module = r.u32();
+      const args = vector(r, (r) => instanceItem(r, "instance argument kind"));
+      return { form: "instantiate", module, args, offset };
+    }
+    case InstanceForm.Exports: {
+      const exports = vector(r, (r) => instanceItem(r, "instance export kind"));
+      return { form: "exports", exports, offset };
+    }
+    default:
+      throw r.error(`malformed instance definition ${hex(form)}`, r.pos - 1);
+  }
 }
 
-function instanceArg(r: Reader): InstanceArg {
+/**
+ * An argument of an instantiation, or an export of an instance made of
+ * items: a name, then a kind byte (`what` in errors) and an index.
+ */
+function instanceItem(r: Reader, what: string): InstanceArg {
   const name = r.name();
-  const kind = entityKind(r, "instance argument kind");
+  const kind = entityKind(r, what);
   return { name, kind, index: r.u32() };
 }
 

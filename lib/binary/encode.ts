@@ -43,6 +43,7 @@ import {
   type StartSection,
   type TableSection,
   type TableType,
+  type TagSection,
   type TypeDef,
   type TypeSection,
   unreachable,
@@ -50,10 +51,11 @@ import {
 } from "../ir.ts";
 import {
   AliasForm,
-  INSTANTIATE,
+  InstanceForm,
   LimitsFlag,
   Mutability,
   SINGLE_LEVEL_IMPORT,
+  TAG_EXCEPTION,
   TypeForm,
 } from "./codes.ts";
 import { Writer } from "./writer.ts";
@@ -96,6 +98,7 @@ function isRawSection(section: Section): section is RawSection {
     case SectionId.Function:
     case SectionId.Table:
     case SectionId.Memory:
+    case SectionId.Tag:
     case SectionId.Global:
     case SectionId.Export:
     case SectionId.Start:
@@ -151,6 +154,8 @@ function writePayload(w: Writer, s: Exclude<Section, RawSection>): void {
       return writeTableSection(w, s);
     case SectionId.Memory:
       return writeMemorySection(w, s);
+    case SectionId.Tag:
+      return writeTagSection(w, s);
     case SectionId.Global:
       return writeGlobalSection(w, s);
     case SectionId.Export:
@@ -199,6 +204,10 @@ function writeTableSection(w: Writer, s: TableSection): void {
 
 function writeMemorySection(w: Writer, s: MemorySection): void {
   writeVector(w, s.memories, writeMemoryType);
+}
+
+function writeTagSection(w: Writer, s: TagSection): void {
+  writeVector(w, s.tags, writeTagType);
 }
 
 function writeGlobalSection(w: Writer, s: GlobalSection): void {
@@ -293,6 +302,9 @@ function writeImportDesc(w: Writer, d: ImportDesc): void {
     case Kind.Global:
       writeGlobalType(w, d.type);
       return;
+    case Kind.Tag:
+      writeTagType(w, d.type);
+      return;
     default:
       unreachable(d, "import descriptor");
   }
@@ -327,6 +339,12 @@ function writeLimits(w: Writer, limits: Limits, flags: number, wide: boolean): v
   }
 }
 
+/** A tag type: the exception attribute, then the func type index. */
+function writeTagType(w: Writer, typeIndex: number): void {
+  w.u8(TAG_EXCEPTION);
+  w.u32(typeIndex);
+}
+
 function writeGlobalType(w: Writer, g: GlobalType): void {
   w.u8(g.type);
   w.u8(g.mutable ? Mutability.Var : Mutability.Const);
@@ -338,12 +356,23 @@ function writeGlobalDef(w: Writer, g: GlobalDef): void {
 }
 
 function writeInstance(w: Writer, i: InstanceDef): void {
-  w.u8(INSTANTIATE);
-  w.u32(i.module);
-  writeVector(w, i.args, writeInstanceArg);
+  switch (i.form) {
+    case "instantiate":
+      w.u8(InstanceForm.Instantiate);
+      w.u32(i.module);
+      writeVector(w, i.args, writeInstanceItem);
+      return;
+    case "exports":
+      w.u8(InstanceForm.Exports);
+      writeVector(w, i.exports, writeInstanceItem);
+      return;
+    default:
+      unreachable(i, "instance definition");
+  }
 }
 
-function writeInstanceArg(w: Writer, a: InstanceArg): void {
+/** An instantiate argument or an export of an instance made of items: name, kind, index. */
+function writeInstanceItem(w: Writer, a: InstanceArg): void {
   w.name(a.name);
   w.u8(a.kind);
   w.u32(a.index);

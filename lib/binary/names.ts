@@ -7,7 +7,7 @@
 
 import { CompileError } from "../errors.ts";
 import { type CustomSection, type ModuleIR, SectionId } from "../ir.ts";
-import { MODULE_NAME_SUBSECTION } from "./codes.ts";
+import { FUNCTION_NAMES_SUBSECTION, MODULE_NAME_SUBSECTION } from "./codes.ts";
 import { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
 
@@ -68,11 +68,43 @@ function readModuleName(data: Uint8Array): string | undefined {
  * ```
  */
 export function nameSection(name: string): CustomSection {
-  const subsection = new Writer();
-  subsection.name(name);
-  const body = subsection.finish();
+  return namesOf(name, new Map())!;
+}
+
+/**
+ * The `name` custom section of a module named `module` (if named) whose
+ * functions `funcs` names, by function index; undefined when there is
+ * nothing to name. With a module name alone it is {@linkcode nameSection}'s.
+ *
+ * @example
+ * ```ts
+ * import { namesOf } from "./names.ts";
+ * namesOf("m", new Map([[0, "f"]]))?.data; // Uint8Array [0, 2, 1, 109, 1, 4, 1, 0, 1, 102]
+ * namesOf(undefined, new Map()); // undefined
+ * ```
+ */
+export function namesOf(
+  module: string | undefined,
+  funcs: ReadonlyMap<number, string>,
+): CustomSection | undefined {
+  if (module === undefined && funcs.size === 0) return undefined;
   const w = new Writer();
-  w.u8(MODULE_NAME_SUBSECTION);
-  w.sizedBytes(body);
+  if (module !== undefined) {
+    const subsection = new Writer();
+    subsection.name(module);
+    w.u8(MODULE_NAME_SUBSECTION);
+    w.sizedBytes(subsection.finish());
+  }
+  if (funcs.size > 0) {
+    const names = new Writer();
+    const indices = [...funcs.keys()].sort((a, b) => a - b);
+    names.u32(indices.length);
+    for (const index of indices) {
+      names.u32(index);
+      names.name(funcs.get(index)!);
+    }
+    w.u8(FUNCTION_NAMES_SUBSECTION);
+    w.sizedBytes(names.finish());
+  }
   return { id: SectionId.Custom, name: "name", data: w.finish() };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CompiledBlob, Initializer } from "../compiled.ts";
+import type { CompiledBlob, Initializer, InstantiateArg } from "../compiled.ts";
 import { formatEntityType, kindName } from "../format.ts";
 import { unreachable } from "../ir.ts";
 import { type Module, moduleParts } from "../runtime/module.ts";
@@ -20,6 +20,11 @@ export interface InspectedModule {
   initializers: string[];
   upvars: number;
   children: InspectedModule[];
+}
+
+/** Named items of the module in words: `"f"=func 0, "m"=memory 1`. */
+function namedItems(items: readonly InstantiateArg[]): string {
+  return items.map((a) => `${JSON.stringify(a.name)}=${kindName(a.kind)} ${a.index}`).join(", ");
 }
 
 /** One initializer in words, for the text tree. */
@@ -37,14 +42,12 @@ function describeInitializer(init: Initializer): string {
       return `define nested module #${init.compiled}`;
     case "instantiate":
       return `instantiate module ${init.module}${
-        init.args.length
-          ? ` with ${
-            init.args.map((a) => `${JSON.stringify(a.name)}=${kindName(a.kind)} ${a.index}`).join(
-              ", ",
-            )
-          }`
-          : ""
+        init.args.length ? ` with ${namedItems(init.args)}` : ""
       }`;
+    case "instance":
+      return init.exports.length
+        ? `instance of exports ${namedItems(init.exports)}`
+        : "instance with no exports";
     default:
       return unreachable(init, "initializer");
   }

@@ -12,10 +12,12 @@ import {
   type CoreKind,
   type EntityKind,
   type Export,
+  type ExportsInstanceDef,
   type Import,
   type ImportSection,
   type InstanceDef,
   type InstanceExportAlias,
+  type InstantiateDef,
   isCoreKind,
   Kind,
   type ModuleIR,
@@ -108,7 +110,7 @@ export class ModuleBuilder {
   readonly #children: number[] = [];
   #moduleLinking = false;
   #coreStarted = false;
-  // Imported and aliased funcs, tables, memories, globals: the rest are local.
+  // Imported and aliased funcs, tables, memories, globals, tags: the rest are local.
   #importedCounts: Readonly<Record<CoreKind, number>> = this.#spaces.coreCounts();
 
   private constructor(
@@ -148,7 +150,10 @@ export class ModuleBuilder {
     }
     // Reserve the slot first so that a module precedes its nested modules.
     const index = this.#blob.modules.push(undefined) - 1;
-    this.#moduleLinking = usesModuleLinking(ir);
+    // Only a top-level module that uses no module-linking feature is core
+    // wasm. A nested module always follows module linking's rules: its type
+    // is a module type, whose implicit instances cannot repeat a field.
+    this.#moduleLinking = this.#depth > 0 || usesModuleLinking(ir);
     const order = sectionOrderError(ir, this.#moduleLinking);
     if (order) this.#fail(order.message, order.section.offset);
     for (const section of ir.sections) {
@@ -229,6 +234,11 @@ export class ModuleBuilder {
       case SectionId.Global:
         for (const global of section.globals) {
           this.#spaces.globals.push({ kind: Kind.Global, type: global.type });
+        }
+        return;
+      case SectionId.Tag:
+        for (const typeIndex of section.tags) {
+          this.#spaces.tags.push(this.#typeDefinitions.tagType(typeIndex, section.offset));
         }
         return;
       case SectionId.Export:
@@ -317,10 +327,11 @@ export class ModuleBuilder {
       imp.module,
       () => this.#startImplicitInstance(imp),
     );
-    // Core wasm allows a field twice; module linking does not.
+    // Core wasm allows a field twice; module linking does not: the implicit
+    // instance would have two exports of one name.
     if (this.#moduleLinking && instance.fields.has(field)) {
       this.#fail(
-        `duplicate import ${JSON.stringify(imp.module)} ${JSON.stringify(field)}`,
+        `duplicate import name ${JSON.stringify(imp.module)} ${JSON.stringify(field)}`,
         imp.offset,
       );
     }
@@ -384,6 +395,19 @@ export class ModuleBuilder {
   }
 
   #instance(def: InstanceDef): void {
+    switch (def.form) {
+      case "instantiate":
+        this.#instantiate(def);
+        return;
+      case "exports":
+        this.#exportsInstance(def);
+        return;
+      default:
+        unreachable(def, "instance definition");
+    }
+  }
+
+  #instantiate(def: InstantiateDef): void {
     this.#checkIndex(Kind.Module, def.module, "instantiate", def.offset);
     if (def.args.length > MAX_INSTANTIATE_ARGS) {
       this.#fail(
@@ -405,8 +429,37 @@ export class ModuleBuilder {
     });
   }
 
+  /**
+   * An instance made of items of this module: its type is that of the
+   * items, by their export names, which must be distinct.
+   */
+  #exportsInstance(def: ExportsInstanceDef): void {
+    if (def.exports.length > MAX_INSTANTIATE_ARGS) {
+      this.#fail(
+        `instance: ${def.exports.length} exports exceed the limit of ${MAX_INSTANTIATE_ARGS}`,
+        def.offset,
+      );
+    }
+    const names = new Set<string>();
+    const exports: NamedType[] = [];
+    for (const e of def.exports) {
+      if (names.has(e.name)) {
+        this.#fail(`instance: duplicate export name ${JSON.stringify(e.name)}`, def.offset);
+      }
+      names.add(e.name);
+      this.#checkIndex(e.kind, e.index, `instance export ${JSON.stringify(e.name)}`, def.offset);
+      exports.push({ name: e.name, type: this.#spaces.entity(e.kind, e.index) });
+    }
+    const instanceType = this.#errors.intern(
+      () => this.#blob.types.instance({ exports }),
+      def.offset,
+    );
+    this.#spaces.instances.push(instanceType);
+    this.#initializers.push({ op: "instance", exports: def.exports, type: instanceType });
+  }
+
   /** The types of the arguments of `def`, by name, their names distinct and their indices checked. */
-  #instantiateArgs(def: InstanceDef): Map<string, EntityType> {
+  #instantiateArgs(def: InstantiateDef): Map<string, EntityType> {
     const args = new Map<string, EntityType>();
     for (const arg of def.args) {
       if (args.has(arg.name)) {
@@ -427,7 +480,7 @@ export class ModuleBuilder {
   }
 
   /** Checks that `args` give each import of the module `def` instantiates a subtype of its type. */
-  #checkInstantiateArgs(def: InstanceDef, args: ReadonlyMap<string, EntityType>): void {
+  #checkInstantiateArgs(def: InstantiateDef, args: ReadonlyMap<string, EntityType>): void {
     const types = this.#blob.types;
     const moduleType = types.modules[this.#spaces.modules[def.module]];
     for (const imp of moduleType.imports) {

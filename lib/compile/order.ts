@@ -52,13 +52,15 @@ const CORE_RANK: Readonly<Record<CoreSectionId, number>> = {
   [SectionId.Function]: 1,
   [SectionId.Table]: 2,
   [SectionId.Memory]: 3,
-  [SectionId.Global]: 4,
-  [SectionId.Export]: 5,
-  [SectionId.Start]: 6,
-  [SectionId.Element]: 7,
-  [SectionId.DataCount]: 8,
-  [SectionId.Code]: 9,
-  [SectionId.Data]: 10,
+  // The tag section (exception handling) sits between memories and globals.
+  [SectionId.Tag]: 4,
+  [SectionId.Global]: 5,
+  [SectionId.Export]: 6,
+  [SectionId.Start]: 7,
+  [SectionId.Element]: 8,
+  [SectionId.DataCount]: 9,
+  [SectionId.Code]: 10,
+  [SectionId.Data]: 11,
 };
 
 /** Whether section `id` is one of the module-linking prelude's: type, import, module, instance, alias. */
@@ -75,9 +77,10 @@ export function isCoreSection(id: Section["id"]): id is CoreSectionId {
 }
 
 /**
- * Whether a module uses any module-linking feature. A module that does not
- * must behave exactly as core wasm: one type and one import section at most,
- * duplicate import names allowed.
+ * Whether a module uses any module-linking feature. A top-level module that
+ * does not must behave exactly as core wasm: one type and one import
+ * section at most, duplicate import names allowed. Tags are core: they do
+ * not make a module use module linking.
  */
 export function usesModuleLinking(module: ModuleIR): boolean {
   for (const s of module.sections) {
@@ -101,6 +104,7 @@ export function usesModuleLinking(module: ModuleIR): boolean {
       case SectionId.Function:
       case SectionId.Table:
       case SectionId.Memory:
+      case SectionId.Tag:
       case SectionId.Global:
       case SectionId.Start:
       case SectionId.Element:

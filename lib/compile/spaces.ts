@@ -26,6 +26,8 @@ export class IndexSpaces {
   readonly memories: EntityType[] = [];
   /** Each global's type. */
   readonly globals: EntityType[] = [];
+  /** Each tag's type, an index into the TypeTables' funcs. */
+  readonly tags: number[] = [];
   /** Each module's type, an index into the TypeTables' modules. */
   readonly modules: number[] = [];
   /** Each instance's type, an index into the TypeTables' instances. */
@@ -42,6 +44,8 @@ export class IndexSpaces {
         return this.memories.length;
       case Kind.Global:
         return this.globals.length;
+      case Kind.Tag:
+        return this.tags.length;
       case Kind.Module:
         return this.modules.length;
       case Kind.Instance:
@@ -51,13 +55,14 @@ export class IndexSpaces {
     }
   }
 
-  /** How many funcs, tables, memories and globals there are so far. */
+  /** How many funcs, tables, memories, globals and tags there are so far. */
   coreCounts(): Record<CoreKind, number> {
     return {
       [Kind.Func]: this.funcs.length,
       [Kind.Table]: this.tables.length,
       [Kind.Memory]: this.memories.length,
       [Kind.Global]: this.globals.length,
+      [Kind.Tag]: this.tags.length,
     };
   }
 
@@ -72,6 +77,8 @@ export class IndexSpaces {
         return this.memories[index];
       case Kind.Global:
         return this.globals[index];
+      case Kind.Tag:
+        return { kind: Kind.Tag, type: this.tags[index] };
       case Kind.Module:
         return { kind: Kind.Module, type: this.modules[index] };
       case Kind.Instance:
@@ -95,6 +102,9 @@ export class IndexSpaces {
         return;
       case Kind.Global:
         this.globals.push(type);
+        return;
+      case Kind.Tag:
+        this.tags.push(type.type);
         return;
       case Kind.Module:
         this.modules.push(type.type);

@@ -1,10 +1,11 @@
 /**
  * Builds the core wasm module of one module-linking module: what V8
- * compiles. Imported and aliased funcs, tables, memories and globals become
- * core imports in index order (named `""`/`"0"`, `"1"`, … so the runtime can
- * pass one array as the import object); module and instance types become a
- * placeholder func type so that type indices line up; the module's own
- * definitions and code are copied as they are.
+ * compiles. Imported and aliased funcs, tables, memories, globals and tags
+ * become core imports in index order (named `""`/`"0"`, `"1"`, … so the
+ * runtime can pass one array as the import object); module and instance
+ * types become a placeholder func type so that type indices line up; the
+ * module's own definitions and code (the tag section included) are copied
+ * as they are.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import {
   type ModuleIR,
   type Section,
   SectionId,
+  unreachable,
 } from "../ir.ts";
 import type { CoreEntityType, TypeTables } from "../types.ts";
 import { isCoreSection } from "./order.ts";
@@ -32,7 +34,7 @@ export interface CoreParts {
   readonly typeSlots: readonly TypeSlot[];
   /** Imported and aliased core entities, in binary order. */
   readonly coreImports: readonly CoreEntityType[];
-  /** How many funcs, tables, memories and globals are imported or aliased, by kind. */
+  /** How many funcs, tables, memories, globals and tags are imported or aliased, by kind. */
   readonly importedCounts: Readonly<Record<CoreKind, number>>;
 }
 
@@ -41,6 +43,7 @@ const DEFINING: ReadonlySet<number> = new Set([
   SectionId.Function,
   SectionId.Table,
   SectionId.Memory,
+  SectionId.Tag,
   SectionId.Global,
   SectionId.Start,
   SectionId.Element,
@@ -65,22 +68,35 @@ export function buildCoreModule(parts: CoreParts): Uint8Array | null {
     slot.form === "func" ? types.funcs[slot.index] : { params: [], results: [] }
   );
   // Core type index of each func type of the tables, appending the ones that
-  // only aliased functions use.
+  // only aliased functions and tags use.
   const coreTypeOf = new Map<number, number>();
   parts.typeSlots.forEach((slot, i) => {
     if (slot.form === "func" && !coreTypeOf.has(slot.index)) {
       coreTypeOf.set(slot.index, i);
     }
   });
+  const coreType = (func: number): number => {
+    let index = coreTypeOf.get(func);
+    if (index === undefined) {
+      index = funcTypes.push(types.funcs[func]) - 1;
+      coreTypeOf.set(func, index);
+    }
+    return index;
+  };
   const imports: Import[] = parts.coreImports.map((type, i) => {
     const field = String(i);
-    if (type.kind !== Kind.Func) return { module: "", field, desc: type };
-    let index = coreTypeOf.get(type.type);
-    if (index === undefined) {
-      index = funcTypes.push(types.funcs[type.type]) - 1;
-      coreTypeOf.set(type.type, index);
+    switch (type.kind) {
+      case Kind.Func:
+      case Kind.Tag:
+        // Funcs and tags name a type of the core module's type section.
+        return { module: "", field, desc: { kind: type.kind, type: coreType(type.type) } };
+      case Kind.Table:
+      case Kind.Memory:
+      case Kind.Global:
+        return { module: "", field, desc: type };
+      default:
+        return unreachable(type, "core entity type");
     }
-    return { module: "", field, desc: { kind: Kind.Func, type: index } };
   });
 
   const sections: Section[] = [];
@@ -95,20 +111,28 @@ export function buildCoreModule(parts: CoreParts): Uint8Array | null {
     });
   }
   if (imports.length > 0) sections.push({ id: SectionId.Import, imports });
-  // Custom sections among the core ones are kept; those of the prelude are not.
-  let inCore = false;
-  for (const s of ir.sections) {
-    if (isCoreSection(s.id)) inCore = true;
-    if (s.id === SectionId.Export) {
-      sections.push(localExports(s, parts.importedCounts));
-    } else if (isCoreSection(s.id) || (s.id === SectionId.Custom && inCore)) {
-      sections.push(s);
-    }
+  for (const s of copiedSections(ir)) {
+    sections.push(s.id === SectionId.Export ? localExports(s, parts.importedCounts) : s);
   }
   return encode({ sections });
 }
 
-/** The exports that a core instance gives: locally defined funcs, tables, memories, globals. */
+/**
+ * The sections of `ir` that its core module keeps, in order: the core
+ * sections, and the custom sections among them (those of the prelude are
+ * not). The export section is kept with its local exports only.
+ */
+export function copiedSections(ir: ModuleIR): Section[] {
+  const copied: Section[] = [];
+  let inCore = false;
+  for (const s of ir.sections) {
+    if (isCoreSection(s.id)) inCore = true;
+    if (isCoreSection(s.id) || (s.id === SectionId.Custom && inCore)) copied.push(s);
+  }
+  return copied;
+}
+
+/** The exports that a core instance gives: locally defined funcs, tables, memories, globals, tags. */
 function localExports(
   s: ExportSection,
   importedCounts: Readonly<Record<CoreKind, number>>,

@@ -65,11 +65,25 @@ export class TypeDefinitions {
     return this.#typeOfForm(index, "func", offset);
   }
 
+  /**
+   * The index in the tables of the func type of a tag of type `index`: a
+   * func type without results (exceptions carry values, return none).
+   */
+  tagType(index: number, offset?: number): number {
+    const func = this.funcType(index, offset);
+    if (this.#tables.funcs[func].results.length > 0) {
+      this.#errors.fail(`non-empty tag result type: type ${index} has results`, offset);
+    }
+    return func;
+  }
+
   /** The entity type an import descriptor describes, its type indices checked. */
   entityType(desc: ImportDesc, offset?: number): EntityType {
     switch (desc.kind) {
       case Kind.Func:
         return { kind: Kind.Func, type: this.funcType(desc.type, offset) };
+      case Kind.Tag:
+        return { kind: Kind.Tag, type: this.tagType(desc.type, offset) };
       case Kind.Module:
         return { kind: Kind.Module, type: this.#typeOfForm(desc.type, "module", offset) };
       case Kind.Instance:
@@ -153,7 +167,7 @@ export class TypeDefinitions {
       });
       if (instance.fields.has(imp.field)) {
         this.#errors.fail(
-          `duplicate import ${JSON.stringify(imp.module)} ${
+          `duplicate import name ${JSON.stringify(imp.module)} ${
             JSON.stringify(imp.field)
           } in module type`,
           offset,

@@ -59,7 +59,9 @@ export class DeclarationsError extends Error {
  *   function or `null`, externref `unknown`; functions take positional
  *   parameters and return `void`, a value or a readonly tuple; memories,
  *   tables and globals are their `WebAssembly` objects (globals typed by
- *   value); a nested instance is `{ readonly exports: … }`, a module `Module`.
+ *   value), a tag a `WebAssembly.Tag` (the declarations' `Tag`, as
+ *   TypeScript does not declare the class yet); a nested instance is
+ *   `{ readonly exports: … }`, a module `Module`.
  *   A function with a v128 in its type cannot be called from JS: no call
  *   type-checks.
  * - `Imports`: the object `instantiate` takes, `{ x: value }` for a
@@ -124,6 +126,7 @@ export function declarations(module: Module, options: DeclarationsOptions = {}):
   else if (writer.uses.module && mlink === undefined) out.push(...MODULE_INTERFACE, ...DESCRIPTORS);
   if (writer.uses.global) out.push(...GLOBAL);
   if (writer.uses.mutableGlobal) out.push(...MUTABLE_GLOBAL);
+  if (writer.uses.tag) out.push(...TAG);
   return out.join("\n");
 }
 
@@ -330,6 +333,7 @@ const DESCRIPTORS = [
   '  | "table"',
   '  | "memory"',
   '  | "global"',
+  '  | "tag"',
   '  | "module"',
   '  | "instance";',
   "",
@@ -364,6 +368,19 @@ const GLOBAL = [
   "  readonly value: T;",
   "  valueOf(): T;",
   "}",
+  "",
+];
+
+/**
+ * `WebAssembly.Tag`, V8's class for exception tags. TypeScript does not
+ * declare it yet: this is its type where it does, and an opaque object
+ * type until then.
+ */
+const TAG = [
+  "/** A `WebAssembly.Tag`: an exception tag (TypeScript may not declare the class yet). */",
+  "export type Tag = typeof WebAssembly extends {",
+  "  readonly Tag: abstract new (...args: never[]) => infer T;",
+  '} ? T : { readonly [Symbol.toStringTag]: "WebAssembly.Tag" };',
   "",
 ];
 

@@ -37,7 +37,7 @@ interface Rendered {
 
 /**
  * Writes the TypeScript members of a module's exports and imports, and
- * remembers which helper types (`Global`, `MutableGlobal`, `Module`) the
+ * remembers which helper types (`Global`, `MutableGlobal`, `Module`, `Tag`) the
  * text it wrote refers to, so the document declares just those.
  *
  * @example
@@ -53,10 +53,11 @@ interface Rendered {
  */
 export class TypeWriter {
   /** Helper types the written text refers to. */
-  readonly uses: { global: boolean; mutableGlobal: boolean; module: boolean } = {
+  readonly uses: { global: boolean; mutableGlobal: boolean; module: boolean; tag: boolean } = {
     global: false,
     mutableGlobal: false,
     module: false,
+    tag: false,
   };
   readonly #tables: TypeTables;
   readonly #type: ModuleType;
@@ -112,6 +113,11 @@ export class TypeWriter {
         return { ts: "WebAssembly.Memory", note: formatEntityType(tables, type) };
       case Kind.Global:
         return this.#global(type, side);
+      case Kind.Tag:
+        // `WebAssembly.Tag`, in both directions; `Tag` names it while
+        // TypeScript's declarations lack it.
+        this.uses.tag = true;
+        return { ts: "Tag", note: formatEntityType(tables, type) };
       case Kind.Module:
         this.uses.module = true;
         return { ts: "Module", note: formatEntityType(tables, type) };

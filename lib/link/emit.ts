@@ -174,7 +174,7 @@ function writeInstances(
   };
   const instantiate = (unit: LinkUnit): Item => {
     const args = unit.type.imports.map((i) => argument(i.name, i.type.kind));
-    instances.push({ module: nested.moduleOf.get(unit)!.index, args });
+    instances.push({ form: "instantiate", module: nested.moduleOf.get(unit)!.index, args });
     const item = spaces.take(Kind.Instance);
     instanceOf.set(unit, item);
     return item;
@@ -183,6 +183,7 @@ function writeInstances(
     const instance = instantiate(unit);
     if (plan.reactors.has(unit)) {
       instances.push({
+        form: "instantiate",
         module: nested.initializer!.index,
         args: [{ name: REACTOR, kind: Kind.Instance, index: instance.index }],
       });
@@ -255,14 +256,18 @@ class OutputTypes {
     return { kind: type.kind, type: index };
   }
 
+  /** The definition a func, tag, module or instance type refers to (a tag's is a func type). */
   #typeDef(
     tables: TypeTables,
-    type: EntityType & { kind: typeof Kind.Func | typeof Kind.Module | typeof Kind.Instance },
+    type: EntityType & {
+      kind: typeof Kind.Func | typeof Kind.Tag | typeof Kind.Module | typeof Kind.Instance;
+    },
   ): TypeDef {
     const exportsOf = (list: typeof tables.instances[number]["exports"]) =>
       list.map((e) => ({ name: e.name, desc: this.importDesc(tables, e.type) }));
     switch (type.kind) {
-      case Kind.Func: {
+      case Kind.Func:
+      case Kind.Tag: {
         const func = tables.funcs[type.type];
         return { form: "func", params: [...func.params], results: [...func.results] };
       }

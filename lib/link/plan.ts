@@ -113,6 +113,7 @@ function checkLinkedImport(unit: LinkUnit, imported: CompiledImport, target: Lin
     case Kind.Table:
     case Kind.Memory:
     case Kind.Global:
+    case Kind.Tag:
       throw new LinkToolError(
         `${unit.label} imports ${quote(module)} as ${expected} (a single-level ${
           kindName(type.kind)

@@ -8,7 +8,7 @@ import type { InstanceTypeRef, Module } from "./module.ts";
 
 /**
  * What an instance exports: functions (the V8 exported functions
- * themselves), `WebAssembly.Memory`/`Table`/`Global` objects, and for
+ * themselves), `WebAssembly.Memory`/`Table`/`Global`/`Tag` objects, and for
  * module linking, `Module`s and nested `Instance`s.
  */
 export type ExportValue =
@@ -17,6 +17,8 @@ export type ExportValue =
   | WebAssembly.Memory
   | WebAssembly.Table
   | WebAssembly.Global
+  // A `WebAssembly.Tag`, which TypeScript's declarations do not have yet.
+  | { readonly [Symbol.toStringTag]: "WebAssembly.Tag" }
   | Module
   | Instance
   | number

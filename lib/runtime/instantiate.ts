@@ -11,6 +11,7 @@ import type { CompiledModule, Initializer } from "../compiled.ts";
 import { LinkError } from "../errors.ts";
 import { isCoreKind, Kind, unreachable } from "../ir.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
+import type { TypeTables } from "../types.ts";
 import { bindCallerImports, callersInUse } from "./caller.ts";
 import { type ExportValue, type Instance, isInstance, typedInstance } from "./instance.ts";
 import { hostImport, type Imports, missingImport } from "./linker.ts";
@@ -273,6 +274,9 @@ function runInitializers(
       case "instantiate":
         (spaces[Kind.Instance] ??= []).push(instantiateChild(init, site, budget, spaces));
         break;
+      case "instance":
+        (spaces[Kind.Instance] ??= []).push(instanceOfItems(init, spaces, blob.compiled.types));
+        break;
       default:
         unreachable(init, "initializer");
     }
@@ -297,6 +301,20 @@ function instantiateChild(
     args = named;
   }
   return run({ parent: site, parts, depth: site.depth + 1 }, args, budget);
+}
+
+/**
+ * Runs an `instance` initializer: a new instance whose exports are items of
+ * the index spaces, typed with the instance type validation gave it.
+ */
+function instanceOfItems(
+  init: Extract<Initializer, { op: "instance" }>,
+  spaces: IndexSpaces,
+  tables: TypeTables,
+): Instance {
+  const exports: Record<string, ExportValue> = Object.create(null);
+  for (const e of init.exports) exports[e.name] = spaces[e.kind][e.index] as ExportValue;
+  return typedInstance(Object.freeze(exports), { tables, type: init.type });
 }
 
 /**
@@ -389,7 +407,7 @@ function coreImportNames(compiled: CompiledModule, n: number): string[] {
   const instanceNames: string[][] = [];
   let seen = 0;
   for (const init of compiled.initializers) {
-    if (init.op === "instantiate") {
+    if (init.op === "instantiate" || init.op === "instance") {
       instanceNames.push([`instance ${instanceNames.length}`]);
     }
     if (init.op !== "import" && init.op !== "alias") continue;

@@ -26,7 +26,8 @@ import {
   isInstance,
   typedInstance,
 } from "./instance.ts";
-import { isModule, moduleTypeOf } from "./module.ts";
+import { type InstanceTypeRef, isModule, moduleTypeOf } from "./module.ts";
+import { isTag } from "./tag.ts";
 
 /** The import object of `instantiate`: single-level names, or objects of two-level names. */
 export type Imports = Readonly<Record<string, unknown>>;
@@ -38,6 +39,7 @@ function describeValue(value: unknown): string {
   if (typeof value === "function") return "a function";
   if (isModule(value)) return "a Module";
   if (isInstance(value)) return "an Instance";
+  if (isTag(value)) return "a WebAssembly.Tag";
   for (
     const name of ["Memory", "Table", "Global", "Instance", "Module"] as const
   ) {
@@ -170,6 +172,9 @@ function valueMismatch(
         ? null
         : wanted() + describeValue(value);
     }
+    case Kind.Tag:
+      // Its type is V8's to check, when a core module imports it.
+      return isTag(value) ? null : wanted() + describeValue(value);
     case Kind.Module: {
       if (!isModule(value)) return wanted() + describeValue(value);
       const got = moduleTypeOf(value);
@@ -183,8 +188,8 @@ function valueMismatch(
 /**
  * An instance being matched against an instance type, on the explicit
  * stack of an {@linkcode InstanceMatch}. Either an mlink instance whose
- * static type is checked (`typed`), or an object whose exports are checked
- * and collected into a new instance (`exports`).
+ * static type `known` is checked (`typed`), or an object whose exports are
+ * checked and collected into a new instance (`exports`).
  */
 interface Pending {
   /** The instance this one is an export of; `null` for the import itself. */
@@ -195,6 +200,7 @@ interface Pending {
   readonly wanted: readonly NamedType[];
   next: number;
   readonly typed: Instance | null;
+  readonly known: InstanceTypeRef | null;
   readonly source: object | null;
   readonly exports: Record<string, ExportValue> | null;
 }
@@ -250,8 +256,16 @@ class InstanceMatch {
   #matchExport(top: Pending, want: NamedType): void {
     const tables = this.#tables;
     if (top.typed !== null) {
-      if (checkTypedExport(top.typed, want, tables, () => this.#namesOf(top), this.#path)) {
-        this.#enter(top.typed.exports[want.name], want.type.type as number, top, want.name);
+      const nested = checkTypedExport(
+        top.typed,
+        top.known!,
+        want,
+        tables,
+        () => this.#namesOf(top),
+        this.#path,
+      );
+      if (nested !== null) {
+        this.#enter(top.typed.exports[want.name], want.type.type as number, top, want.name, nested);
       }
       return;
     }
@@ -268,18 +282,31 @@ class InstanceMatch {
     top.exports![want.name] = item as ExportValue;
   }
 
-  /** Pushes `value`, export `name` of `parent`, to be matched against instance type `type`. */
-  #enter(value: unknown, type: number, parent: Pending | null, name: string): void {
+  /**
+   * Pushes `value`, export `name` of `parent`, to be matched against
+   * instance type `type`. `claimed` is the type a typed parent gives it:
+   * what an instance made of exports (which has no type of its own) is
+   * checked by when it is reached through one.
+   */
+  #enter(
+    value: unknown,
+    type: number,
+    parent: Pending | null,
+    name: string,
+    claimed?: InstanceTypeRef,
+  ): void {
     const tables = this.#tables;
     const wanted = tables.instances[type].exports;
-    if (isInstance(value) && instanceTypeOf(value) !== undefined) {
+    const known = isInstance(value) ? instanceTypeOf(value) ?? claimed : undefined;
+    if (known !== undefined) {
       this.#stack.push({
         parent,
         name,
         type,
         wanted,
         next: 0,
-        typed: value,
+        typed: value as Instance,
+        known,
         source: null,
         exports: null,
       });
@@ -297,7 +324,17 @@ class InstanceMatch {
       );
     }
     const exports: Record<string, ExportValue> = Object.create(null);
-    this.#stack.push({ parent, name, type, wanted, next: 0, typed: null, source, exports });
+    this.#stack.push({
+      parent,
+      name,
+      type,
+      wanted,
+      next: 0,
+      typed: null,
+      known: null,
+      source,
+      exports,
+    });
   }
 
   /** The import names of a pending instance (and its export `last`), made only for an error message. */
@@ -309,22 +346,25 @@ class InstanceMatch {
 }
 
 /**
- * Checks export `want` of an mlink instance against its static type: exact
- * for funcs, globals, modules and instances, but tables and memories may
- * have grown since, and import matching looks at their current size.
- * Returns `true` for a nested instance, which the caller checks in turn.
+ * Checks export `want` of an mlink instance against its static type
+ * `known`: exact for funcs, globals, tags, modules and instances, but tables
+ * and memories may have grown since, and import matching looks at their
+ * current size. Returns the static type of a nested instance, which the
+ * caller checks in turn; `null` for anything else.
  */
 function checkTypedExport(
   value: Instance,
+  known: InstanceTypeRef,
   want: NamedType,
   tables: TypeTables,
   namesOf: () => string[],
   path: readonly string[],
-): boolean {
-  const known = instanceTypeOf(value)!;
+): InstanceTypeRef | null {
   const have = known.tables.instanceExport(known.type, want.name);
   if (have === undefined) fail(namesOf(), `missing export ${JSON.stringify(want.name)}`, path);
-  if (have.kind === Kind.Instance && want.type.kind === Kind.Instance) return true;
+  if (have.kind === Kind.Instance && want.type.kind === Kind.Instance) {
+    return { tables: known.tables, type: have.type };
+  }
   const why = subtypeMismatch(
     known.tables,
     withCurrentSize(have, value.exports[want.name]),
@@ -332,7 +372,7 @@ function checkTypedExport(
     want.type,
   );
   if (why !== null) fail([...namesOf(), want.name], why, path);
-  return false;
+  return null;
 }
 
 /**

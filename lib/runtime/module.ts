@@ -91,6 +91,7 @@ export type ExternKind =
   | "table"
   | "memory"
   | "global"
+  | "tag"
   | "module"
   | "instance";
 
@@ -110,7 +111,7 @@ export interface ModuleImportDescriptor {
   module: string;
   /** Second name of a two-level import; `null` for a single-level import. */
   name: string | null;
-  /** What is imported: a function, table, memory, global, module or instance. */
+  /** What is imported: a function, table, memory, global, tag, module or instance. */
   kind: ExternKind;
   /** The expected type in text syntax, e.g. `(func (param i32))`. */
   type: string;
@@ -131,7 +132,7 @@ export interface ModuleImportDescriptor {
 export interface ModuleExportDescriptor {
   /** The export's name. */
   name: string;
-  /** What is exported: a function, table, memory, global, module or instance. */
+  /** What is exported: a function, table, memory, global, tag, module or instance. */
   kind: ExternKind;
   /** Its type in text syntax. */
   type: string;
@@ -398,6 +399,7 @@ const V8_KIND_NAMES: Readonly<Record<CoreKind, string>> = {
   [Kind.Table]: "table",
   [Kind.Memory]: "memory",
   [Kind.Global]: "global",
+  [Kind.Tag]: "tag",
 };
 
 /**

@@ -3,16 +3,15 @@
  * module linking, wabt is given a plain core module: a one-line header
  * declaring the module's whole type index space (module and instance types
  * as a placeholder func type, so indices line up) and one import per
- * imported or aliased func/table/memory/global, in index order, followed by
- * the module's own core fields (inline exports dropped, inline aliases
- * replaced by identifiers the header declares). Its sections are then
- * spliced after the module-linking ones.
+ * imported or aliased func/table/memory/global/tag, in index order, followed
+ * by the module's own core fields (inline exports dropped, inline aliases
+ * replaced by identifiers the header declares, annotations blanked). Its
+ * sections are then spliced after the module-linking ones.
  *
  * @module
  */
 
 import { decode } from "../binary/decode.ts";
-import { nameSection } from "../binary/names.ts";
 import { CompileError } from "../errors.ts";
 import {
   type CoreKind,
@@ -30,10 +29,12 @@ import {
   VALTYPE_NAMES,
 } from "../ir.ts";
 import type { FuncType } from "../types.ts";
+import { fieldName, mayHoldAnnotations, withAnnotationBlanks } from "./annotations.ts";
 import { type Edit, MappedText, offsetOfLineColumn } from "./coretext.ts";
 import type { Field } from "./fields.ts";
 import { CORE_KINDS, perCoreKind } from "./kinds.ts";
-import type { Lowered, ModuleForm } from "./lowering.ts";
+import { type Lowered, type ModuleForm, moduleName } from "./lowering.ts";
+import { namesOf } from "../binary/names.ts";
 import { checkCoreNesting } from "./nesting.ts";
 import type { Scope } from "./scope.ts";
 import {
@@ -55,11 +56,11 @@ export const PLACEHOLDER_FUNC =
 export interface CoreOutput {
   /** Types wabt added after the declared ones (inline signatures, block types). */
   extraTypes: TypeDef[];
-  /** Function, table, memory and global sections (before the export section). */
+  /** Function, table, memory, tag and global sections (before the export section), in that order. */
   before: Section[];
   /** Start, element, data count, code and data sections (after the export section). */
   after: Section[];
-  /** Shapes of the local funcs, tables, memories and globals, by kind. */
+  /** Shapes of the local funcs, tables, memories, globals and tags, by kind. */
   locals: Record<CoreKind, CoreEntityShape[]>;
 }
 
@@ -81,19 +82,20 @@ export function assembleCoreFields(
   const text = new MappedText(scope.file.source);
   text.generated("(module", form.origin);
   writeHeader(scope, text);
+  const annotated = mayHoldAnnotations(scope.file);
   for (const f of core) {
     // Inline exports are ours to write; they precede any sugar in the field.
-    const all: Edit[] = f.exportLists.map((l) => ({ start: l.start, end: l.end, text: " " }));
-    for (const e of edits.get(f) ?? []) all.push(e);
+    const own: Edit[] = f.exportLists.map((l) => ({ start: l.start, end: l.end, text: " " }));
+    for (const e of edits.get(f) ?? []) own.push(e);
     text.generated("\n", f.list.start);
-    text.copyEdited(f.list.start, f.list.end, all);
+    text.copyEdited(f.list.start, f.list.end, withAnnotationBlanks(f.list, own, annotated));
   }
   text.generated(")", Math.max(form.origin, form.end - 1));
   const ir = assembleText(scope, text, assemble, form);
   return splitOutput(scope, form, ir);
 }
 
-/** Declares the module's type index space, then imports its funcs, tables, memories and globals. */
+/** Declares the module's type index space, then imports its funcs, tables, memories, globals and tags. */
 function writeHeader(scope: Scope, text: MappedText): void {
   for (const t of scope.types) {
     const id = t.coreId !== undefined ? ` ${t.coreId}` : "";
@@ -150,6 +152,16 @@ function splitOutput(scope: Scope, form: ModuleForm, ir: ModuleIR): CoreOutput {
         }
         out.before.push(s);
         break;
+      case SectionId.Tag:
+        for (const t of s.tags) {
+          const def = types[t];
+          const tag = def?.form === "func"
+            ? { params: def.params, results: def.results }
+            : { params: [], results: [] };
+          out.locals[Kind.Tag].push({ kind: Kind.Tag, tag });
+        }
+        out.before.push(s);
+        break;
       case SectionId.Start:
       case SectionId.Element:
       case SectionId.Code:
@@ -172,15 +184,35 @@ export function assembleCoreModule(
   checkCoreNesting(fields.map((f) => f.list), scope.file);
   const text = new MappedText(scope.file.source);
   text.generated("(module", form.origin);
+  const annotated = mayHoldAnnotations(scope.file);
   for (const f of fields) {
     text.generated("\n", f.list.start);
-    text.copy(f.list.start, f.list.end);
+    text.copyEdited(f.list.start, f.list.end, withAnnotationBlanks(f.list, [], annotated));
   }
   text.generated(")", Math.max(form.origin, form.end - 1));
   const ir = assembleText(scope, text, assemble, form);
   const sections: Section[] = ir.sections.filter((s) => s.id !== SectionId.Custom);
-  if (form.id !== undefined) sections.push(nameSection(form.id.text.slice(1)));
+  const names = namesOf(moduleName(form, scope.file), coreFuncNames(scope, fields));
+  if (names !== undefined) sections.push(names);
   return { ir: { sections }, type: coreModuleShape(ir) };
+}
+
+/**
+ * The names `(@name "…")` annotations give the functions of a plain core
+ * module, by index: imported functions first, in order, then local ones.
+ */
+function coreFuncNames(scope: Scope, fields: readonly Field[]): Map<number, string> {
+  const names = new Map<number, string>();
+  const funcs = fields.filter((f) => f.kind === Kind.Func);
+  const imports = funcs.filter((f) => f.tag !== "local");
+  const locals = funcs.filter((f) => f.tag === "local");
+  const name = (f: Field, index: number) => {
+    const value = fieldName(f, scope.file);
+    if (value !== undefined) names.set(index, value);
+  };
+  imports.forEach((f, i) => name(f, i));
+  for (const f of locals) name(f, imports.length + f.local!);
+  return names;
 }
 
 /** Runs wabt on `text`; its errors become errors at the original position. */
@@ -235,6 +267,10 @@ function importTypeText(scope: Scope, type: EntityShape): string {
       return memoryText(type.memory);
     case Kind.Global:
       return globalText(type.global);
+    case Kind.Tag: {
+      const index = scope.findFuncType(type.tag);
+      return index !== undefined ? ` (type ${index})` : funcTypeText(type.tag);
+    }
     case Kind.Module:
     case Kind.Instance:
       return "";

@@ -70,7 +70,7 @@ export function kindOf(list: SList, c: Cursor, what: string): EntityKind {
   if (kind === undefined) {
     throw c.file.error(
       list.start,
-      `expected ${what} (func, table, memory, global, module or instance)${
+      `expected ${what} (func, table, memory, global, tag, module or instance)${
         head ? `, found ${head}` : ""
       }`,
     );
@@ -111,6 +111,11 @@ export function descBody(
     case Kind.Global: {
       const global = globalType(c);
       return { binary: { kind, type: global }, type: { kind, global } };
+    }
+    case Kind.Tag: {
+      // A tag's type has no results; the validator says so when one has.
+      const { index, func } = funcTypeUse(scope, c);
+      return { binary: { kind, type: index }, type: { kind, tag: func } };
     }
     case Kind.Module: {
       const { index, module } = c.at("type")

@@ -25,7 +25,7 @@ export type FieldTag =
   | "export"
   | "inline-import" // `(func $f (import "a" "b") …)` and the like
   | "inline-alias" // `(func $f (alias $i "x"))`, `(module $m (alias outer $M $m))`
-  | "local" // a core definition: func, table, memory, global
+  | "local" // a core definition: func, table, memory, global, tag
   | "core"; // elem, data, start
 
 /** An inline alias (or inline outer type) inside core code. */
@@ -43,6 +43,8 @@ export interface Field {
   /** Kind of the item it defines (`Kind.Type` for types), if it defines one. */
   kind?: SpaceKind;
   id?: SAtom;
+  /** For imports and aliases: the description `(kind $id? …)` of the item. */
+  desc?: SList;
   /** Names of inline `(export "…")` abbreviations. */
   exports: SAtom[];
   /** The inline `(export "…")` lists themselves. */
@@ -60,7 +62,7 @@ export interface Classified {
   fields: Field[];
   /** Whether the module uses any module-linking syntax. */
   moduleLinking: boolean;
-  /** Whether it has core definitions (func/table/memory/global bodies, elem, data, start). */
+  /** Whether it has core definitions (func/table/memory/global/tag bodies, elem, data, start). */
   coreDefs: boolean;
 }
 
@@ -139,6 +141,7 @@ const CLASSIFIERS: ReadonlyMap<string, Classifier> = new Map([
   ["table", classifyDefinition],
   ["memory", classifyDefinition],
   ["global", classifyDefinition],
+  ["tag", classifyDefinition],
   ["module", classifyDefinition],
   ["instance", classifyDefinition],
 ]);
@@ -182,6 +185,7 @@ function classifyAlias(field: Field, prescan: Prescan): void {
 /** An import or alias declares the item its description names: `(kind $id? …)`. */
 function declareDescribed(field: Field, prescan: Prescan, kind: SpaceKind, desc: SList): void {
   field.kind = kind;
+  field.desc = desc;
   const id = desc.items[1];
   field.id = isAtom(id, "id") ? id : undefined;
   prescan.declare(kind, field.id);
@@ -248,8 +252,8 @@ function classifyDefinition(field: Field, prescan: Prescan): void {
 }
 
 /**
- * Whether a func/table/memory/global field defines its item locally, rather
- * than importing or aliasing it with an inline `(import …)` or `(alias …)`.
+ * Whether a func/table/memory/global/tag field defines its item locally,
+ * rather than importing or aliasing it with an inline `(import …)` or `(alias …)`.
  */
 export function isCoreDefinition(list: SList): boolean {
   let i = 1;
@@ -264,9 +268,13 @@ function isInlineImport(e: SExpr | undefined): e is SList {
   return e.items.slice(1).every((x) => isAtom(x, "string"));
 }
 
-/** `(alias $i "x")` or `(alias outer $M $x)` without a description: the inverted alias form. */
+/**
+ * `(alias $i "x")`, `(alias (instance $i "a") "x")` or `(alias outer $M $x)`
+ * without a description: the inverted alias form.
+ */
 function isInlineAlias(e: SExpr | undefined): e is SList {
-  return isList(e, "alias") && e.items.every((x) => x.type === "atom");
+  return isList(e, "alias") &&
+    e.items.every((x, i) => x.type === "atom" || (i === 1 && isList(x, "instance")));
 }
 
 /** Whether a description uses `(type outer …)` directly. */

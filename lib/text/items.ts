@@ -22,7 +22,7 @@ import type { Lowered } from "./lowering.ts";
 import type { Scope } from "./scope.ts";
 import type { SAtom, SExpr, SList } from "./sexpr.ts";
 import { stringValue } from "./sexpr.ts";
-import type { ModuleShape } from "./shapes.ts";
+import type { InstanceShape, ModuleShape } from "./shapes.ts";
 import { itemRef } from "./sugar.ts";
 import { Cursor, headKeyword, isAtom, isList } from "./syntax.ts";
 
@@ -72,8 +72,8 @@ export function typeField(scope: Scope, f: Field): void {
   c.end();
 }
 
-/** `(import "m" "f"? desc)`. */
-export function importField(scope: Scope, f: Field, out: PendingExport[]): void {
+/** `(import "m" "f"? desc)`; returns the index of the imported item. */
+export function importField(scope: Scope, f: Field, out: PendingExport[]): number {
   const c = new Cursor(f.list, scope.file);
   const module = c.name("an import module name");
   const field = isAtom(c.peek(), "string") ? c.name() : null;
@@ -86,10 +86,11 @@ export function importField(scope: Scope, f: Field, out: PendingExport[]): void 
     desc.id,
   );
   exportAll(scope, out, desc.exports, desc.kind, index);
+  return index;
 }
 
-/** `(kind $id? (export "e")* (import "m" "f"?) desc…)`. */
-export function inlineImportField(scope: Scope, f: Field, out: PendingExport[]): void {
+/** `(kind $id? (export "e")* (import "m" "f"?) desc…)`; returns the index of the imported item. */
+export function inlineImportField(scope: Scope, f: Field, out: PendingExport[]): number {
   const c = new Cursor(f.list, scope.file, f.rest);
   const imp = new Cursor(c.next() as SList, scope.file);
   const module = imp.name("an import module name");
@@ -100,6 +101,7 @@ export function inlineImportField(scope: Scope, f: Field, out: PendingExport[]):
   c.end();
   const index = scope.addImport({ module, field, desc: binary }, type, f.list.start, f.id);
   exportAll(scope, out, f.exports, kind, index);
+  return index;
 }
 
 /** Adds the alias `instance "name"` (export form) or `outer M x`; returns its index. */
@@ -134,15 +136,22 @@ function alias(
   if (kind === Kind.Type) {
     throw scope.file.error(c.here(), "types can only be aliased with outer");
   }
-  const instance = scope.ref(Kind.Instance, c.next());
+  // `$i`, or a path to a nested instance: `(instance $i "a" "b")`.
+  const target = c.next();
+  const instance = isList(target, "instance")
+    ? itemRef(scope, target, Kind.Instance)
+    : scope.ref(Kind.Instance, target);
   const nameAtom = c.string("an export name");
   const name = stringValue(nameAtom, scope.file);
   const type = scope.exportType(instance, kind, nameAtom, name);
   return scope.addAlias({ form: "instanceExport", instance, kind, name }, type, origin, id);
 }
 
-/** `(alias $i "name" (kind $id?))` and `(alias outer $M $x (kind $id?))`. */
-export function aliasField(scope: Scope, f: Field, out: PendingExport[]): void {
+/**
+ * `(alias $i "name" (kind $id?))`, `(alias (instance $i "a"…) "name" (kind $id?))`
+ * and `(alias outer $M $x (kind $id?))`; returns the index of the alias.
+ */
+export function aliasField(scope: Scope, f: Field, out: PendingExport[]): number {
   const items = f.list.items;
   const desc = items[items.length - 1];
   if (!isList(desc)) {
@@ -161,10 +170,14 @@ export function aliasField(scope: Scope, f: Field, out: PendingExport[]): void {
   const index = alias(scope, body, kind, id, f.list.start);
   body.end();
   if (kind !== Kind.Type) exportAll(scope, out, names, kind, index);
+  return index;
 }
 
-/** `(kind $id? (export "e")* (alias $i "name"))`, or `(module|type $id? (alias outer $M $x))`. */
-export function inlineAliasField(scope: Scope, f: Field, out: PendingExport[]): void {
+/**
+ * `(kind $id? (export "e")* (alias $i "name"))`, or `(module|type $id? (alias outer $M $x))`;
+ * returns the index of the alias.
+ */
+export function inlineAliasField(scope: Scope, f: Field, out: PendingExport[]): number {
   const c = new Cursor(f.list, scope.file, f.rest);
   const a = new Cursor(c.next() as SList, scope.file);
   c.end();
@@ -172,12 +185,26 @@ export function inlineAliasField(scope: Scope, f: Field, out: PendingExport[]): 
   const index = alias(scope, a, kind, f.id, f.list.start);
   a.end();
   if (kind !== Kind.Type) exportAll(scope, out, f.exports, kind, index);
+  return index;
 }
 
-/** `(instance $id? (export "e")* (instantiate module (import "name" (kind ref))*))`. */
+/**
+ * `(instance $id? (export "e")* (instantiate module (import "name" (kind ref))*))`,
+ * or an instance made of items of this module:
+ * `(instance $id? (export "e")* (export "name" (kind ref))*)`.
+ */
 export function instanceField(scope: Scope, f: Field, out: PendingExport[]): void {
   const c = new Cursor(f.list, scope.file, f.rest);
-  const inst = c.listOf("instantiate", "(instantiate …), (import …) or (alias …)");
+  if (!c.atEnd() && !c.at("instantiate") && !c.at("export")) {
+    throw c.expected('(instantiate …), (export "name" (kind …)), (import …) or (alias …)');
+  }
+  const index = c.at("instantiate") ? instantiateField(scope, f, c) : exportsInstance(scope, f, c);
+  exportAll(scope, out, f.exports, Kind.Instance, index);
+}
+
+/** The `(instantiate …)` of an instance field, read by `c`; returns the instance's index. */
+function instantiateField(scope: Scope, f: Field, c: Cursor): number {
+  const inst = c.next() as SList;
   c.end();
   const instantiate = new Cursor(inst, scope.file);
   const target: SExpr | undefined = instantiate.next();
@@ -193,22 +220,51 @@ export function instanceField(scope: Scope, f: Field, out: PendingExport[]): voi
   const args: InstanceArg[] = [];
   while (!instantiate.atEnd()) {
     const arg = new Cursor(instantiate.listOf("import", '(import "name" (kind …))'), scope.file);
-    args.push(instanceArg(scope, arg));
+    args.push(namedItem(scope, arg, "an argument"));
   }
   const type: ModuleShape = scope.moduleType(module, target?.start ?? inst.start);
-  const index = scope.addInstance({ module, args }, { exports: type.exports }, f.list.start, f.id);
-  exportAll(scope, out, f.exports, Kind.Instance, index);
+  return scope.addInstance(
+    { form: "instantiate", module, args },
+    { exports: type.exports },
+    f.list.start,
+    f.id,
+  );
 }
 
-/** `(import "name" (kind ref))` of an `instantiate`, read by `c`. */
-function instanceArg(scope: Scope, c: Cursor): InstanceArg {
-  const name = c.name("an argument name");
+/**
+ * The `(export "name" (kind ref))*` of an instance made of items of this
+ * module, read by `c`; returns the instance's index. Its type is what its
+ * items are known to be: a local core definition, which the validator will
+ * refuse here (it follows every instance), is left out of it.
+ */
+function exportsInstance(scope: Scope, f: Field, c: Cursor): number {
+  const exports: InstanceArg[] = [];
+  const type: InstanceShape = { exports: new Map() };
+  while (!c.atEnd()) {
+    const e = new Cursor(c.listOf("export", '(export "name" (kind …))'), scope.file);
+    const item = namedItem(scope, e, "an export");
+    exports.push(item);
+    // Duplicate names are the validator's to report.
+    const shape = item.index >= 0 ? scope.spaces[item.kind][item.index]?.type : undefined;
+    if (shape !== undefined) type.exports.set(item.name, shape);
+  }
+  return scope.addInstance({ form: "exports", exports }, type, f.list.start, f.id);
+}
+
+/**
+ * `"name" (kind ref)`, read by `c` after the head of an `instantiate`
+ * argument `(import …)` or of an item `(export …)`: `what` names which.
+ * The reference resolves like any item reference, a local core definition
+ * to its final index.
+ */
+function namedItem(scope: Scope, c: Cursor, what: string): InstanceArg {
+  const name = c.name(`${what} name`);
   const ref = c.listOf(undefined, "an item reference such as (func $f)");
   c.end();
-  const kind = kindOf(ref, c, "an argument kind");
-  const arg: InstanceArg = { name, kind, index: 0 };
-  arg.index = itemRef(scope, ref, kind, (index) => arg.index = index);
-  return arg;
+  const kind = kindOf(ref, c, `${what} kind`);
+  const item: InstanceArg = { name, kind, index: 0 };
+  item.index = itemRef(scope, ref, kind, (index) => item.index = index);
+  return item;
 }
 
 /** A nested `(module $id? (export "e")* field*)`, lowered by `lower`. */

@@ -67,5 +67,6 @@ export function perCoreKind<T>(make: (kind: CoreKind) => T): Record<CoreKind, T>
     [Kind.Table]: make(Kind.Table),
     [Kind.Memory]: make(Kind.Memory),
     [Kind.Global]: make(Kind.Global),
+    [Kind.Tag]: make(Kind.Tag),
   };
 }

@@ -17,6 +17,10 @@ for (const ch of "!#$%&'*+-./:<=>?@\\^_`|~") ID_CHAR[ch.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) ID_CHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) ID_CHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) ID_CHAR[c] = 1;
+// Inside annotations `, ; [ ] { }` are token characters too: the annotations
+// proposal makes them reserved tokens.
+const ANNOTATION_CHAR = ID_CHAR.slice();
+for (const ch of ",;[]{}") ANNOTATION_CHAR[ch.charCodeAt(0)] = 1;
 
 const DEC = String.raw`\d(?:_?\d)*`;
 const HEX = String.raw`[0-9a-fA-F](?:_?[0-9a-fA-F])*`;
@@ -29,8 +33,13 @@ const NUMBER = new RegExp(
 
 const utf8 = new TextEncoder();
 
-function isIdChar(c: number): boolean {
-  return c < 128 && ID_CHAR[c] === 1;
+/** Where the run of token characters (`chars`) from `p` ends; a `;;` comment ends it too. */
+function tokenCharsEnd(src: string, p: number, chars: Uint8Array): number {
+  for (; p < src.length; p++) {
+    const c = src.charCodeAt(p);
+    if (c >= 128 || chars[c] !== 1 || (c === 0x3b && src.charCodeAt(p + 1) === 0x3b)) break;
+  }
+  return p;
 }
 
 function hexValue(c: number): number {
@@ -69,6 +78,12 @@ export class Lexer {
   end = 0;
   /** Decoded bytes of the last token, when it is a string. */
   bytes: Uint8Array | undefined;
+  /**
+   * Whether tokens are read as inside an annotation `(@id …)`, where `,`
+   * `;` `[` `]` `{` `}` are token characters too (forming reserved tokens)
+   * rather than errors. `;;` still starts a comment.
+   */
+  annotation = false;
   readonly #file: SourceFile;
   readonly #src: string;
   #pos: number;
@@ -93,7 +108,8 @@ export class Lexer {
       this.#pos = this.end = pos + 1;
       return c === 0x28 ? "(" : ")";
     }
-    if (c !== 0x22 /* " */ && !isIdChar(c)) {
+    const chars = this.annotation ? ANNOTATION_CHAR : ID_CHAR;
+    if (c !== 0x22 /* " */ && (c >= 128 || chars[c] !== 1)) {
       const ch = String.fromCodePoint(src.codePointAt(pos)!);
       throw this.#file.error(pos, `unexpected character ${describe(ch)}`);
     }
@@ -110,11 +126,11 @@ export class Lexer {
         this.bytes = this.#string();
         p = this.#pos;
         strings++;
-      } else if (isIdChar(d)) {
-        while (p < src.length && isIdChar(src.charCodeAt(p))) p++;
-        idChars++;
       } else {
-        break;
+        const end = tokenCharsEnd(src, p, chars);
+        if (end === p) break;
+        p = end;
+        idChars++;
       }
     }
     this.#pos = this.end = p;

@@ -10,6 +10,7 @@
 import type { ModuleIR } from "../ir.ts";
 import type { SAtom, SExpr, SList, SourceFile } from "./sexpr.ts";
 import type { ModuleShape } from "./shapes.ts";
+import { nameAnnotation } from "./annotations.ts";
 import { isAtom } from "./syntax.ts";
 import type { CoreAssembler } from "./wabt.ts";
 
@@ -23,6 +24,8 @@ export interface ModuleForm {
   origin: number;
   /** Offset of its end. */
   end: number;
+  /** The `(module …)` list, when the module is written as one: its annotations are the module's. */
+  list?: SList;
 }
 
 /** Files read for `(file …)` forms, by the offset of their path string. */
@@ -49,6 +52,23 @@ export interface Lowered {
 }
 
 /**
+ * The name of the module of `form` for its name section: that of its
+ * `(@name "…")` annotation, or else its identifier without the `$`.
+ *
+ * @example
+ * ```ts
+ * import { moduleFormOf, moduleName } from "./lowering.ts";
+ * import { readSExprs, SourceFile, type SList } from "./sexpr.ts";
+ * const text = '(module $m (@name "my module"))';
+ * const [list] = readSExprs(text);
+ * moduleName(moduleFormOf(list as SList), new SourceFile(text, "x.wat")); // "my module"
+ * ```
+ */
+export function moduleName(form: ModuleForm, file: SourceFile): string | undefined {
+  return nameAnnotation(form.list, file) ?? form.id?.text.slice(1);
+}
+
+/**
  * The module form of a `(module $id? field*)` list.
  *
  * @example
@@ -61,5 +81,5 @@ export interface Lowered {
  */
 export function moduleFormOf(list: SList): ModuleForm {
   const id = isAtom(list.items[1], "id") ? list.items[1] : undefined;
-  return { id, fields: list.items.slice(id ? 2 : 1), origin: list.start, end: list.end };
+  return { id, fields: list.items.slice(id ? 2 : 1), origin: list.start, end: list.end, list };
 }

@@ -52,7 +52,9 @@ export interface ParseWatOptions {
  * as in core wat — into a module-linking binary. `(module binary "…")` and
  * `(module quote "…")` forms are accepted too, and nested modules may be
  * given as binaries: `(module $m binary "…")` or `(module $m (file "m.wasm"))`
- * (see `docs/text-format.md`).
+ * (see `docs/text-format.md`, which also describes annotations, tags and
+ * instances made of exports). Annotations `(@…)` are ignored, but for
+ * `(@name "…")` on modules and functions, which goes into the name section.
  *
  * @throws {WatError} for every error in the text, with `file:line:col`;
  * errors in core code come from wabt, mapped to the original position.
@@ -128,6 +130,7 @@ function hasCoreDefinitions(fields: readonly SExpr[]): boolean {
         case "table":
         case "memory":
         case "global":
+        case "tag":
           if (isCoreDefinition(f as SList)) return true;
           break;
         case "module":

@@ -12,7 +12,6 @@
  * @module
  */
 
-import { nameSection } from "../binary/names.ts";
 import {
   type AliasSection,
   type EntityKind,
@@ -29,6 +28,7 @@ import {
   unreachable,
 } from "../ir.ts";
 import { MAX_MODULES, MAX_NESTING_DEPTH } from "../limits.ts";
+import { fieldName } from "./annotations.ts";
 import { assembleCoreFields, assembleCoreModule, type CoreOutput, noCoreOutput } from "./core.ts";
 import type { Edit } from "./coretext.ts";
 import { kindOf } from "./desc.ts";
@@ -45,7 +45,8 @@ import {
   typeField,
 } from "./items.ts";
 import { aKind, CORE_KINDS, entityKind } from "./kinds.ts";
-import type { LowerContext, Lowered, ModuleForm } from "./lowering.ts";
+import { type LowerContext, type Lowered, type ModuleForm, moduleName } from "./lowering.ts";
+import { namesOf } from "../binary/names.ts";
 import { type Entry, Scope } from "./scope.ts";
 import type { SAtom, SList } from "./sexpr.ts";
 import { stringValue } from "./sexpr.ts";
@@ -116,16 +117,16 @@ function lowerFields(
         typeField(scope, f);
         break;
       case "import":
-        importField(scope, f, exports);
+        nameFunc(scope, f, importField(scope, f, exports));
         break;
       case "inline-import":
-        inlineImportField(scope, f, exports);
+        nameFunc(scope, f, inlineImportField(scope, f, exports));
         break;
       case "alias":
-        aliasField(scope, f, exports);
+        nameFunc(scope, f, aliasField(scope, f, exports));
         break;
       case "inline-alias":
-        inlineAliasField(scope, f, exports);
+        nameFunc(scope, f, inlineAliasField(scope, f, exports));
         break;
       case "instance":
         instanceField(scope, f, exports);
@@ -141,6 +142,10 @@ function lowerFields(
       }
       case "local":
         localExports(scope, f, exports);
+        if (f.kind === Kind.Func) {
+          const local = f.local!;
+          scope.fixups.push((bases) => nameFunc(scope, f, bases[Kind.Func] + local));
+        }
         break;
       case "core":
         break;
@@ -150,6 +155,17 @@ function lowerFields(
   }
   scope.flushRun();
   return { exports, exportOf };
+}
+
+/**
+ * Records the name a `(@name "…")` annotation gives function `index`, that
+ * field `f` defines, imports or aliases (on its description, for `(import …)`
+ * and `(alias …)` fields).
+ */
+function nameFunc(scope: Scope, f: Field, index: number): void {
+  if (f.kind !== Kind.Func) return;
+  const name = fieldName(f, scope.file);
+  if (name !== undefined) scope.funcNames.set(index, name);
 }
 
 /** Lowers the nested module of field `nested`, written as text or given as a binary. */
@@ -162,6 +178,7 @@ function lowerNested(scope: Scope, nested: Field, ctx: LowerContext): Lowered {
       fields: nested.list.items.slice(nested.rest),
       origin: nested.list.start,
       end: nested.list.end,
+      list: nested.list,
     },
     ctx,
     scope,
@@ -243,7 +260,8 @@ function finishModule(
   for (const s of core.before) sections.push(s);
   if (exports.section.length > 0) sections.push({ id: SectionId.Export, exports: exports.section });
   for (const s of core.after) sections.push(s);
-  if (form.id !== undefined) sections.push(nameSection(form.id.text.slice(1)));
+  const names = namesOf(moduleName(form, scope.file), scope.funcNames);
+  if (names !== undefined) sections.push(names);
   const type: ModuleShape = { imports: scope.imports, exports: exports.shapes };
   return { ir: { sections }, type };
 }

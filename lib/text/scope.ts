@@ -32,7 +32,7 @@ import {
 } from "./shapes.ts";
 import { isAtom, shortForm, u32 } from "./syntax.ts";
 
-/** An item of a func/table/memory/global/module/instance index space. */
+/** An item of a func/table/memory/global/tag/module/instance index space. */
 export interface Entity {
   /** Its identifier in the source, if any. */
   id?: string;
@@ -116,6 +116,7 @@ export class Scope {
     [Kind.Table]: [],
     [Kind.Memory]: [],
     [Kind.Global]: [],
+    [Kind.Tag]: [],
     [Kind.Module]: [],
     [Kind.Instance]: [],
   };
@@ -129,6 +130,8 @@ export class Scope {
   readonly imports: ModuleShape["imports"] = [];
   /** Patches run once the index of the first local definition of each core kind is known. */
   readonly fixups: ((bases: readonly number[]) => void)[] = [];
+  /** Names `(@name "…")` annotations give functions, by function index, for the name section. */
+  readonly funcNames: Map<number, string> = new Map();
   /** How deep inline module/instance types are nested where parsing is now. */
   typeDepth = 0;
   readonly #funcTypes = new Map<string, number>();

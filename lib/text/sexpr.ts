@@ -38,6 +38,13 @@ export interface SList {
   start: number;
   /** Offset after `)`. */
   end: number;
+  /**
+   * The annotations `(@id …)` written directly among the items, in order.
+   * The reader takes them out of `items`: tools ignore the annotations they
+   * do not know (the annotations proposal), so only code that looks for one,
+   * such as `(@name "…")`, sees them.
+   */
+  annotations?: SList[];
 }
 
 /** An atom or a list. */
@@ -46,16 +53,21 @@ export type SExpr = SAtom | SList;
 /**
  * Reads every top-level form of `source`.
  *
- * @throws {WatError} on a lexical error or unbalanced parentheses, and on a
- * lone surrogate anywhere in `source`: text is Unicode, and a JS string
- * holding half a surrogate pair has no UTF-8 form (it would otherwise become
- * U+FFFD in names, silently).
+ * Annotations `(@id …)` are taken out of the list they are written in and
+ * kept in its `annotations` (top-level ones are dropped); inside them, `,`
+ * `;` `[` `]` `{` `}` are token characters too, and nothing is interpreted.
+ *
+ * @throws {WatError} on a lexical error, unbalanced parentheses or an
+ * annotation without an id (`(@ x)`), and on a lone surrogate anywhere in
+ * `source`: text is Unicode, and a JS string holding half a surrogate pair
+ * has no UTF-8 form (it would otherwise become U+FFFD in names, silently).
  *
  * @example
  * ```ts
- * import { readSExprs } from "./sexpr.ts";
- * const [form] = readSExprs('(module (func (export "f")))');
- * form.type; // "list"
+ * import { readSExprs, type SList } from "./sexpr.ts";
+ * const [form] = readSExprs('(module (@hint "x") (func (export "f")))') as SList[];
+ * form.items.length; // 2: module and (func …)
+ * form.annotations?.length; // 1: (@hint "x")
  * ```
  */
 export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
@@ -75,12 +87,19 @@ export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
   // overflow the call stack.
   const open: SList[] = [];
   let items = top;
+  // The open annotation, if any: what it holds is not interpreted, and
+  // annotations inside it are part of it.
+  let annotation: SList | undefined;
   for (let kind = lexer.next(); kind !== null; kind = lexer.next()) {
     if (kind === "(") {
       const list: SList = { type: "list", items: [], start: lexer.start, end: -1 };
       items.push(list);
       open.push(list);
       items = list.items;
+      if (annotation === undefined && source.charCodeAt(lexer.end) === 0x40 /* @ */) {
+        annotation = list;
+        lexer.annotation = true;
+      }
     } else if (kind === ")") {
       const list = open.pop();
       if (list === undefined) throw file.error(lexer.start, "unexpected ): no matching (");
@@ -88,8 +107,21 @@ export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
       // Growing by push leaves room for 17 items or more: a tree of small
       // lists would take ten times its text. Exact copies of those.
       if (list.items.length < 16) list.items = list.items.slice();
-      items = open.length > 0 ? open[open.length - 1].items : top;
+      const parent = open.length > 0 ? open[open.length - 1] : undefined;
+      items = parent !== undefined ? parent.items : top;
+      if (list === annotation) {
+        annotation = undefined;
+        lexer.annotation = false;
+        // It is the last item of its parent: the items after it are still to come.
+        items.pop();
+        if (parent !== undefined) (parent.annotations ??= []).push(list);
+      }
     } else {
+      if (
+        items.length === 0 && open[open.length - 1] === annotation && lexer.end - lexer.start < 2
+      ) {
+        throw file.error(lexer.start, "malformed annotation id: expected (@id …)");
+      }
       const atom: SAtom = {
         type: "atom",
         kind,
@@ -100,6 +132,9 @@ export function readSExprs(source: string, filename = "input.wat"): SExpr[] {
       if (kind === "string") atom.bytes = lexer.bytes;
       items.push(atom);
     }
+  }
+  if (annotation !== undefined) {
+    throw file.error(annotation.start, "unclosed annotation: missing )");
   }
   if (open.length > 0) {
     throw file.error(open[open.length - 1].start, "unclosed (: missing )");

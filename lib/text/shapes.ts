@@ -33,10 +33,12 @@ export type EntityShape =
   | { kind: typeof Kind.Table; table: TableType }
   | { kind: typeof Kind.Memory; memory: MemoryType }
   | { kind: typeof Kind.Global; global: GlobalType }
+  /** A tag: the type of the values it carries, a function type without results. */
+  | { kind: typeof Kind.Tag; tag: FuncType }
   | { kind: typeof Kind.Module; module: ModuleShape }
   | { kind: typeof Kind.Instance; instance: InstanceShape };
 
-/** The shape of a func, table, memory or global: what a core module has. */
+/** The shape of a func, table, memory, global or tag: what a core module has. */
 export type CoreEntityShape = Extract<EntityShape, { kind: CoreKind }>;
 
 /** A module's shape: its imports (two-level ones kept as such) and its exports by name. */
@@ -110,6 +112,9 @@ export function coreModuleShape(ir: ModuleIR): ModuleShape {
       case SectionId.Global:
         for (const g of s.globals) spaces[Kind.Global].push({ kind: Kind.Global, global: g.type });
         break;
+      case SectionId.Tag:
+        for (const t of s.tags) spaces[Kind.Tag].push({ kind: Kind.Tag, tag: funcType(t) });
+        break;
       case SectionId.Export:
         for (const e of s.exports) {
           const type = isCoreKind(e.kind) ? spaces[e.kind][e.index] : undefined;
@@ -135,6 +140,8 @@ function coreImportShape(
       return { kind: Kind.Memory, memory: desc.type };
     case Kind.Global:
       return { kind: Kind.Global, global: desc.type };
+    case Kind.Tag:
+      return { kind: Kind.Tag, tag: funcType(desc.type) };
     case Kind.Module:
     case Kind.Instance:
       // A core module imports neither; wabt writes none.
@@ -189,6 +196,8 @@ export function compiledModuleShape(blob: CompiledBlob): ModuleShape {
         return { kind: Kind.Memory, memory: t.type };
       case Kind.Global:
         return { kind: Kind.Global, global: t.type };
+      case Kind.Tag:
+        return { kind: Kind.Tag, tag: types.funcs[t.type] };
       case Kind.Module:
         return { kind: Kind.Module, module: moduleShape(t.type) };
       case Kind.Instance:

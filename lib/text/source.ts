@@ -5,7 +5,7 @@
  * @module
  */
 
-import { WatError } from "../errors.ts";
+import { type TextLocation, WatError } from "../errors.ts";
 
 /** Longest source line shown under an error. */
 const MAX_EXCERPT = 160;
@@ -74,13 +74,18 @@ export class SourceFile {
    * can hold a whole module on one line).
    */
   error(offset: number, message: string): WatError {
+    return new WatError(message, this.location(offset));
+  }
+
+  /** Where `offset` is: file, line, column, and the line it is on (cut short as for {@linkcode error}). */
+  location(offset: number): TextLocation {
     const { line, column } = this.position(offset);
     // A lone surrogate (itself an error) must not travel on in the message.
     let excerpt: string | undefined = this.lineText(line).toWellFormed();
     if (excerpt.length > MAX_EXCERPT) {
       excerpt = column <= MAX_EXCERPT - 20 ? excerpt.slice(0, MAX_EXCERPT) + " …" : undefined;
     }
-    return new WatError(message, { file: this.filename, line, column, excerpt });
+    return { file: this.filename, line, column, excerpt };
   }
 }
 

@@ -50,6 +50,8 @@ export const WABT_FEATURES: Readonly<Record<string, boolean>> = {
   mutable_globals: true,
   // Shared memories and atomics: V8 has them.
   threads: true,
+  // Tags, try/catch/throw/rethrow/delegate, and try_table/throw_ref/exnref.
+  exceptions: true,
 };
 
 /** The file name wabt is given; its messages are matched against it. */

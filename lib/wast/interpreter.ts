@@ -7,7 +7,8 @@
  *
  * Expected error *kinds* are always checked (CompileError/WatError for
  * invalid and malformed modules, LinkError for unlinkable ones, a trap for
- * uninstantiable ones). Expected message *texts* are checked as substrings
+ * uninstantiable ones, a `WebAssembly.Exception` for an uncaught wasm
+ * exception). Expected message *texts* are checked as substrings
  * of our message only when `matchMessages` is on — for the module-linking
  * suite and our own scripts; the core suite's texts are the reference
  * interpreter's wording, which V8 and wabt do not share.
@@ -18,9 +19,11 @@
 import { compile, compileSync } from "../api.ts";
 import { CompileError, LinkError, WatError } from "../errors.ts";
 import { unreachable } from "../ir.ts";
+import { validateSync } from "../validate.ts";
 import type { Instance } from "../runtime/instance.ts";
 import { instantiateSync } from "../runtime/instantiate.ts";
 import type { Module } from "../runtime/module.ts";
+import { isWasmException } from "../runtime/tag.ts";
 import { parseWat } from "../text/mod.ts";
 import { type SAtom, type SExpr, type SList, type SourceFile, stringValue } from "../text/sexpr.ts";
 import { checkedCall } from "./checker.ts";
@@ -41,6 +44,7 @@ class Mismatch extends Error {}
 const CHECKED_TYPES: ReadonlySet<string> = new Set(["f32", "f64", "v128"]);
 
 function errorName(e: unknown): string {
+  if (isWasmException(e)) return "an uncaught wasm exception (WebAssembly.Exception)";
   return e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}` : String(e);
 }
 
@@ -111,6 +115,8 @@ export class ScriptInterpreter {
         return await this.assertTrap(list);
       case "assert_exhaustion":
         return await this.assertExhaustion(list);
+      case "assert_exception":
+        return await this.assertException(list);
       case "assert_invalid":
         return await this.assertInvalid(list);
       case "assert_malformed":
@@ -178,7 +184,20 @@ export class ScriptInterpreter {
     );
   }
 
-  /** `(assert_invalid module "text")`: the module does not compile. */
+  /** `(assert_exception action)`: the action throws a wasm exception out to the script. */
+  async assertException(form: SList): Promise<void> {
+    await this.#expectError(
+      () => this.#act(form.items[1] as SList),
+      isWasmException,
+      "a wasm exception",
+      "",
+    );
+  }
+
+  /**
+   * `(assert_invalid module "text")`: the module does not compile. `validateSync`
+   * judges it, as it judges any user's module, so the two cannot diverge.
+   */
   async assertInvalid(form: SList): Promise<void> {
     await this.#expectNotCompiling(form, "an invalid module");
   }
@@ -340,9 +359,13 @@ export class ScriptInterpreter {
   }
 
   /** The module of assertion `form` must fail to compile: be `what`. */
+  /** Both ask `validateSync`, the library's validation, so the two cannot diverge. */
   async #expectNotCompiling(form: SList, what: string): Promise<void> {
     await this.#expectError(
-      () => this.#moduleBytes(form.items[1] as SList).then((bytes) => compileSync(bytes)),
+      async () => {
+        const result = validateSync(await this.#moduleBytes(form.items[1] as SList));
+        if (!result.valid) throw result.error;
+      },
       isInvalid,
       what,
       this.#expectedText(form),
@@ -366,6 +389,6 @@ export class ScriptInterpreter {
       }
       return;
     }
-    throw new Mismatch(`expected ${what} "${message}", but it succeeded`);
+    throw new Mismatch(`expected ${what}${message ? ` "${message}"` : ""}, but it succeeded`);
   }
 }

@@ -9,7 +9,7 @@
  *     (module $id? …)                         (register "name" $id?)
  *     (invoke $id? "name" const*)             (get $id? "name")
  *     (assert_return action result*)          (assert_trap action|module "text")
- *     (assert_exhaustion action "text")
+ *     (assert_exhaustion action "text")       (assert_exception action)
  *     (assert_invalid|assert_malformed|assert_unlinkable|assert_uninstantiable module "text")
  *
  * @module
@@ -29,6 +29,7 @@ const COMMANDS = [
   "assert_return",
   "assert_trap",
   "assert_exhaustion",
+  "assert_exception",
   "assert_invalid",
   "assert_malformed",
   "assert_unlinkable",
@@ -108,6 +109,10 @@ function checkOperands(form: SList, command: Command): void {
     case "assert_exhaustion":
       checkAction(operand(items, 1, "an action", command));
       return checkMessage(items, command);
+    case "assert_exception":
+      // Exception handling's form: no expected text, as a wasm exception has none.
+      checkAction(operand(items, 1, "an action", command));
+      return extra(items, 2, command);
     case "assert_invalid":
     case "assert_malformed":
     case "assert_unlinkable":

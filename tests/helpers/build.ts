@@ -13,6 +13,7 @@ import type {
   Import,
   ImportDesc,
   InstanceArg,
+  InstanceDef,
   ModuleIR,
   Section,
   TypeDef,
@@ -83,17 +84,24 @@ export const tableDesc = (min: number, max?: number): ImportDesc => ({
   kind: 1,
   type: { elem: 0x70, limits: { min, max } },
 });
+/** A tag of func type `type`. */
+export const tagDesc = (type: number): ImportDesc => ({ kind: 4, type });
 
 export function modules(...list: ModuleIR[]): Section {
   return { id: 14, modules: list };
 }
 
+/** An instance section: `{ module, args }` instantiates, `{ exports }` makes an instance of items. */
 export function instances(
-  ...list: { module: number; args?: InstanceArg[] }[]
+  ...list: ({ module: number; args?: InstanceArg[] } | { exports: InstanceArg[] })[]
 ): Section {
   return {
     id: 15,
-    instances: list.map((i) => ({ module: i.module, args: i.args ?? [] })),
+    instances: list.map((i): InstanceDef =>
+      "exports" in i
+        ? { form: "exports", exports: i.exports }
+        : { form: "instantiate", module: i.module, args: i.args ?? [] }
+    ),
   };
 }
 
@@ -123,6 +131,11 @@ export function aliasOuter(depth: number, kind: 5 | 7, index: number): Alias {
 
 export function funcs(...typeIndices: number[]): Section {
   return { id: 3, funcs: typeIndices };
+}
+
+/** A tag section: the func type index of each tag. */
+export function tags(...typeIndices: number[]): Section {
+  return { id: 13, tags: typeIndices };
 }
 
 export function globals(...list: GlobalDef[]): Section {

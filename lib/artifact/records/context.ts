@@ -27,6 +27,8 @@ export class Replay {
   readonly #r: ArtifactReader;
   /** Every module of the blob. */
   readonly modules: readonly CompiledModule[];
+  /** The blob's types. */
+  readonly types: TypeTables;
   /** The index of the module replayed. */
   readonly self: number;
   /** The module replayed. */
@@ -46,6 +48,7 @@ export class Replay {
   ) {
     this.#r = r;
     this.modules = blob.modules;
+    this.types = blob.types;
     this.self = self;
     this.module = blob.modules[self];
     this.#children = new Set(this.module.children);

@@ -4,7 +4,7 @@
  * of that kind's form. {@linkcode ENTITY_FORMS} is the one table of forms:
  * for each kind, how its type is written and read, which features it shows
  * and when two are the same type. A kind missing from it is one artifacts
- * cannot hold (tags, types).
+ * cannot hold (types).
  *
  * @module
  */
@@ -133,6 +133,7 @@ export function valTypeFeatures(types: readonly ValType[]): number {
   for (const type of types) {
     if (type === ValType.V128) flags |= Flags.Simd;
     if (type === ValType.ExternRef) flags |= Flags.ReferenceTypes;
+    if (type === ValType.ExnRef) flags |= Flags.ExceptionHandling;
   }
   return flags;
 }
@@ -173,6 +174,13 @@ export const ENTITY_FORMS: { readonly [K in EntityKind]: EntityForm<EntityOf<K>>
     read: (r) => ({ kind: Kind.Global, type: GLOBAL_TYPE.read(r) }),
     features: (t) => valTypeFeatures([t.type.type]),
     same: (a, b) => a.type.type === b.type.type && a.type.mutable === b.type.mutable,
+  },
+  [Kind.Tag]: {
+    write: (w, t) => w.uint(t.type),
+    read: (r) => ({ kind: Kind.Tag, type: r.uint() }),
+    // Its value types show their own features through the func type it indexes.
+    features: () => Flags.ExceptionHandling,
+    same: sameIndex,
   },
   [Kind.Module]: {
     write: (w, t) => w.uint(t.type),

@@ -11,7 +11,7 @@
 import type { Initializer, InstantiateArg } from "../../compiled.ts";
 import { Kind, unreachable } from "../../ir.ts";
 import { MAX_INSTANTIATE_ARGS } from "../../limits.ts";
-import { type Codec, vec } from "../codec.ts";
+import { type Codec, type ListCodec, vec } from "../codec.ts";
 import type { BlobContext, Replay } from "./context.ts";
 import { KIND } from "./entity.ts";
 
@@ -32,22 +32,27 @@ export interface OpRecord<I extends Initializer> extends Codec<I, BlobContext> {
   verify(init: I, replay: Replay): void;
 }
 
-const ARGUMENTS = vec<InstantiateArg>(
-  {
-    write(w, a) {
-      w.string(a.name);
-      KIND.write(w, a.kind);
-      w.uint(a.index);
-    },
-    read: (r) => ({ name: r.string(), kind: KIND.read(r), index: r.uint() }),
+/** A named item of the module: an argument of `instantiate`, an export of `instance`. */
+const NAMED_ITEM: Codec<InstantiateArg> = {
+  write(w, a) {
+    w.string(a.name);
+    KIND.write(w, a.kind);
+    w.uint(a.index);
   },
-  "argument",
-  (r, count) => {
+  read: (r) => ({ name: r.string(), kind: KIND.read(r), index: r.uint() }),
+};
+
+/** A list of named items, at most {@linkcode MAX_INSTANTIATE_ARGS} of them. */
+function namedItems(op: Op, what: string): ListCodec<InstantiateArg> {
+  return vec(NAMED_ITEM, what, (r, count) => {
     if (count > MAX_INSTANTIATE_ARGS) {
-      r.fail(`instantiate: ${count} arguments exceed the limit of ${MAX_INSTANTIATE_ARGS}`);
+      r.fail(`${op}: ${count} ${what}s exceed the limit of ${MAX_INSTANTIATE_ARGS}`);
     }
-  },
-);
+  });
+}
+
+const ARGUMENTS = namedItems("instantiate", "argument");
+const INSTANCE_EXPORTS = namedItems("instance", "export");
 
 /** Every initializer op, and its record. */
 export const INITIALIZER_OPS: { readonly [O in Op]: OpRecord<InitializerOf<O>> } = {
@@ -121,6 +126,25 @@ export const INITIALIZER_OPS: { readonly [O in Op]: OpRecord<InitializerOf<O>> }
     verify(init, s) {
       s.inRange(Kind.Module, init.module, "module");
       for (const a of init.args) s.inRange(a.kind, a.index, `argument ${JSON.stringify(a.name)}`);
+      s.push(Kind.Instance);
+    },
+  },
+  instance: {
+    tag: 5,
+    write(w, init) {
+      INSTANCE_EXPORTS.write(w, init.exports);
+      w.uint(init.type);
+    },
+    read: (r) => ({ op: "instance", exports: INSTANCE_EXPORTS.read(r), type: r.uint() }),
+    verify(init, s) {
+      for (const e of init.exports) s.inRange(e.kind, e.index, `export ${JSON.stringify(e.name)}`);
+      // Its type is what imports of it are matched by: it must list these exports.
+      const promised = s.types.instances[init.type]?.exports;
+      const matches = promised !== undefined && promised.length === init.exports.length &&
+        promised.every((p, i) =>
+          p.name === init.exports[i].name && p.type.kind === init.exports[i].kind
+        );
+      if (!matches) s.fail("an instance of exports does not match its instance type");
       s.push(Kind.Instance);
     },
   },

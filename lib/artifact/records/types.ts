@@ -111,6 +111,13 @@ export function checkReference(
     case Kind.Func:
       length = funcs.length;
       break;
+    case Kind.Tag:
+      // An exception's values: a func type without results.
+      if (t.type < funcs.length && funcs[t.type].results.length > 0) {
+        r.fail(`tag type ${t.type} has results`);
+      }
+      length = funcs.length;
+      break;
     case Kind.Module:
       length = modules.length;
       break;
