@@ -77,12 +77,10 @@ export interface CompileOptions {
 type Source = { readonly bytes: Uint8Array } | { readonly text: string };
 
 /**
- * Reads what `compile` or `compileSync` was given: a string is text, and
- * bytes are told apart by content (see `lib/content.ts`). Anything else,
- * an artifact and unrecognizable bytes are `CompileError`s.
+ * The buffer behind bytes given to `caller` (`compile`, `validate`, …), or
+ * the `CompileError` a misuse is: anything but bytes, or a detached buffer.
  */
-function sourceOf(source: unknown, caller: string): Source {
-  if (typeof source === "string") return { text: source };
+export function bufferOf(source: unknown, caller: string): ArrayBufferLike {
   const buffer = source instanceof ArrayBuffer
     ? source
     : ArrayBuffer.isView(source)
@@ -97,6 +95,17 @@ function sourceOf(source: unknown, caller: string): Source {
   if (buffer instanceof ArrayBuffer && buffer.detached) {
     throw new CompileError(`${caller} was given a detached ArrayBuffer`);
   }
+  return buffer;
+}
+
+/**
+ * Reads what `compile` or `compileSync` was given: a string is text, and
+ * bytes are told apart by content (see `lib/content.ts`). Anything else,
+ * an artifact and unrecognizable bytes are `CompileError`s.
+ */
+function sourceOf(source: unknown, caller: string): Source {
+  if (typeof source === "string") return { text: source };
+  const buffer = bufferOf(source, caller);
   const bytes = source instanceof Uint8Array
     ? source
     : ArrayBuffer.isView(source)
@@ -126,7 +135,7 @@ interface TextOptions {
 }
 
 /** Checks an options object; `fail` makes the error for a misuse. */
-function checkOptions(options: unknown, fail: (message: string) => Error): TextOptions {
+export function checkOptions(options: unknown, fail: (message: string) => Error): TextOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw fail(`options must be an object, got ${typeName(options)}`);

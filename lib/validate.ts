@@ -8,9 +8,9 @@
  * @module
  */
 
-import { compile, type CompileOptions, compileSync } from "./api.ts";
+import { bufferOf, checkOptions, compile, type CompileOptions, compileSync } from "./api.ts";
 import { detectContent } from "./content.ts";
-import { CompileError, typeName, WatError } from "./errors.ts";
+import { CompileError, WatError } from "./errors.ts";
 
 /**
  * What {@linkcode validate} found: a valid module, or the error that
@@ -69,8 +69,8 @@ export async function validate(
   source: Uint8Array | ArrayBuffer | ArrayBufferView | string,
   options?: ValidateOptions,
 ): Promise<ValidationResult> {
-  checkSource(source, "validate");
-  checkOptions(options);
+  if (typeof source !== "string") bufferOf(source, "validate");
+  checkOptions(options, (message) => new CompileError(`validate: ${message}`));
   if (typeof source !== "string") {
     const refused = notAModule(bytesOf(source), "text");
     if (refused !== undefined) return refused;
@@ -104,7 +104,7 @@ export async function validate(
 export function validateSync(
   source: Uint8Array | ArrayBuffer | ArrayBufferView,
 ): ValidationResult {
-  checkSource(source, "validateSync");
+  if (typeof source !== "string") bufferOf(source, "validateSync");
   if (typeof source === "string") {
     throw new CompileError("validateSync expects bytes, got a string: text needs validate()");
   }
@@ -149,43 +149,6 @@ function notAModule(bytes: Uint8Array, takes: "text" | "binary"): ValidationResu
     };
   }
   return undefined;
-}
-
-/** Throws the misuse errors of `compile` under the caller's name: bytes or a string only. */
-function checkSource(source: unknown, caller: string): void {
-  if (typeof source === "string") return;
-  const buffer = source instanceof ArrayBuffer
-    ? source
-    : ArrayBuffer.isView(source)
-    ? source.buffer
-    : undefined;
-  if (buffer === undefined) {
-    throw new CompileError(
-      `${caller} expects a Uint8Array, an ArrayBuffer or a text string, got ${typeName(source)}`,
-    );
-  }
-  if (buffer instanceof ArrayBuffer && buffer.detached) {
-    throw new CompileError(`${caller} was given a detached ArrayBuffer`);
-  }
-}
-
-/** Throws for options that are not `compile`'s, under `validate`'s name. */
-function checkOptions(options: unknown): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new CompileError(`validate: options must be an object, got ${typeName(options)}`);
-  }
-  const { filename, readFile } = options as Record<string, unknown>;
-  if (filename !== undefined && typeof filename !== "string") {
-    throw new CompileError(
-      `validate: options.filename must be a string, got ${typeName(filename)}`,
-    );
-  }
-  if (readFile !== undefined && typeof readFile !== "function") {
-    throw new CompileError(
-      `validate: options.readFile must be a function, got ${typeName(readFile)}`,
-    );
-  }
 }
 
 /** The bytes of a checked binary source. */

@@ -7,32 +7,10 @@
  */
 
 import { CompileError } from "../errors.ts";
-import { WABT_FEATURES } from "../text/wabt.ts";
-
-/** The part of wabt's module object used here. */
-interface WabtModule {
-  toText(options: { foldExprs?: boolean; inlineExport?: boolean }): string;
-  destroy(): void;
-}
-
-/** The part of the wabt library object used here. */
-interface WabtLibrary {
-  readWasm(
-    bytes: Uint8Array,
-    options: { readDebugNames?: boolean; check?: boolean } & Record<string, boolean>,
-  ): WabtModule;
-}
+import { loadWabt, WABT_FEATURES, type WabtLibrary, type WabtModule } from "../text/wabt.ts";
 
 /** Prints a core module as text. */
 export type Disassembler = (core: Uint8Array) => string;
-
-/**
- * The features wabt reads with: those the text front-end assembles with,
- * and exception handling, which a module may use (its tags).
- */
-const READ_FEATURES: Readonly<Record<string, boolean>> = { ...WABT_FEATURES, exceptions: true };
-
-let loading: Promise<Disassembler> | undefined;
 
 /**
  * Loads wabt (once) and returns a disassembler: flat instructions (never
@@ -49,26 +27,15 @@ let loading: Promise<Disassembler> | undefined;
  * disassemble(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); // "(module)\n"
  * ```
  */
-export function loadDisassembler(): Promise<Disassembler> {
-  const current = loading ??= (async () => {
-    // A full specifier, not an import-map name: library code must load for
-    // anyone importing it by URL.
-    // deno-lint-ignore no-import-prefix
-    const imported = await import("npm:wabt@1.0.39");
-    const init = (imported.default ?? imported) as unknown as () => Promise<WabtLibrary>;
-    const wabt = await init();
-    return (core: Uint8Array) => disassembleWith(wabt, core);
-  })();
-  current.catch(() => {
-    if (loading === current) loading = undefined;
-  });
-  return current;
+export async function loadDisassembler(): Promise<Disassembler> {
+  const wabt = await loadWabt();
+  return (core: Uint8Array) => disassembleWith(wabt, core);
 }
 
 function disassembleWith(wabt: WabtLibrary, core: Uint8Array): string {
   let module: WabtModule | undefined;
   try {
-    module = wabt.readWasm(core, { readDebugNames: false, check: false, ...READ_FEATURES });
+    module = wabt.readWasm(core, { readDebugNames: false, check: false, ...WABT_FEATURES });
     return module.toText({ foldExprs: false, inlineExport: false });
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);

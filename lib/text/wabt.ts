@@ -6,21 +6,26 @@
  * @module
  */
 
-/** The part of wabt's module object used here. */
-interface WabtModule {
+/** The part of wabt's module object mlink uses. */
+export interface WabtModule {
   resolveNames(): void;
   toBinary(options: { canonicalize_lebs?: boolean; write_debug_names?: boolean }): {
     buffer: Uint8Array;
   };
+  toText(options: { foldExprs?: boolean; inlineExport?: boolean }): string;
   destroy(): void;
 }
 
-/** The part of the wabt library object used here. */
-interface WabtLibrary {
+/** The part of the wabt library object mlink uses: its assembler and its disassembler. */
+export interface WabtLibrary {
   parseWat(
     filename: string,
     text: string | Uint8Array,
     features?: Record<string, boolean>,
+  ): WabtModule;
+  readWasm(
+    bytes: Uint8Array,
+    options: { readDebugNames?: boolean; check?: boolean } & Record<string, boolean>,
   ): WabtModule;
 }
 
@@ -58,7 +63,37 @@ export const WABT_FEATURES: Readonly<Record<string, boolean>> = {
 const CORE_FILE = "core.wat";
 const LOCATED = /^core\.wat:(\d+):(\d+): error: (.*)$/m;
 
-let loading: Promise<CoreAssembler> | undefined;
+let library: Promise<WabtLibrary> | undefined;
+
+/**
+ * wabt's library, imported and instantiated once for the assembler and the
+ * disassembler alike; after a crash, {@linkcode dropWabt} makes the next
+ * call load a fresh instance.
+ *
+ * @example
+ * ```ts
+ * import { loadWabt } from "./wabt.ts";
+ * const wabt = await loadWabt();
+ * typeof wabt.parseWat; // "function"
+ * ```
+ */
+export function loadWabt(): Promise<WabtLibrary> {
+  const current = library ??= (async () => {
+    // A full specifier, not an import-map name: library code must load for
+    // anyone importing it by URL.
+    // deno-lint-ignore no-import-prefix
+    const imported = await import("npm:wabt@1.0.39");
+    const init = (imported.default ?? imported) as unknown as () => Promise<WabtLibrary>;
+    return await init();
+  })();
+  current.catch(() => dropWabt(current));
+  return current;
+}
+
+/** Forgets `broken` (a load that failed, or an instance whose memory may be corrupt). */
+export function dropWabt(broken: Promise<WabtLibrary>): void {
+  if (library === broken) library = undefined;
+}
 
 /**
  * Loads wabt (once) and returns an assembler for core module text: parse and
@@ -71,33 +106,23 @@ let loading: Promise<CoreAssembler> | undefined;
  * assemble("(module (func))"); // Uint8Array, or { line, byteColumn, message }
  * ```
  */
-export function loadCoreAssembler(): Promise<CoreAssembler> {
-  const current = loading ??= (async () => {
-    // A full specifier, not an import-map name: library code must load for
-    // anyone importing it by URL.
-    // deno-lint-ignore no-import-prefix
-    const imported = await import("npm:wabt@1.0.39");
-    const init = (imported.default ?? imported) as unknown as () => Promise<WabtLibrary>;
-    const wabt = await init();
-    const encoder = new TextEncoder();
-    let crashed: string | undefined;
-    return (text: string) => {
-      if (crashed !== undefined) return { line: 1, byteColumn: 1, message: crashed };
-      const result = assembleWith(wabt, encoder.encode(text));
-      if ("crash" in result) {
-        // wabt's memory may be corrupt now (its stack overflowed, say):
-        // the next parse loads a fresh instance.
-        crashed = `wabt failed: ${result.crash} (is the code nested too deeply?)`;
-        if (loading === current) loading = undefined;
-        return { line: 1, byteColumn: 1, message: crashed };
-      }
-      return result;
-    };
-  })();
-  current.catch(() => {
-    if (loading === current) loading = undefined;
-  });
-  return current;
+export async function loadCoreAssembler(): Promise<CoreAssembler> {
+  const loaded = loadWabt();
+  const wabt = await loaded;
+  const encoder = new TextEncoder();
+  let crashed: string | undefined;
+  return (text: string) => {
+    if (crashed !== undefined) return { line: 1, byteColumn: 1, message: crashed };
+    const result = assembleWith(wabt, encoder.encode(text));
+    if ("crash" in result) {
+      // wabt's memory may be corrupt now (its stack overflowed, say):
+      // the next load gets a fresh instance.
+      crashed = `wabt failed: ${result.crash} (is the code nested too deeply?)`;
+      dropWabt(loaded);
+      return { line: 1, byteColumn: 1, message: crashed };
+    }
+    return result;
+  };
 }
 
 /** Assembles `bytes` (core text as UTF-8) with `wabt`; a crash is told apart from an error in the text. */
