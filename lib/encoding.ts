@@ -12,10 +12,10 @@ export const WASM_MAGIC: readonly number[] = [0x00, 0x61, 0x73, 0x6d];
 /** The eight-byte header of a version-1 WebAssembly binary: the magic, then version 1. */
 export const WASM_HEADER: readonly number[] = [...WASM_MAGIC, 0x01, 0x00, 0x00, 0x00];
 
-/** Whether `bytes` starts with `prefix`. */
-export function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
-  if (bytes.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+/** Whether `bytes` holds `prefix` at `at` (its start, by default). */
+export function startsWith(bytes: Uint8Array, prefix: readonly number[], at = 0): boolean {
+  if (bytes.length - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
   return true;
 }
 

@@ -78,6 +78,11 @@ export function kindName(kind: number): string {
   return (KIND_NAMES as Readonly<Record<number, string>>)[kind] ?? `kind ${kind}`;
 }
 
+/** `word` with its indefinite article, for messages: `a func`, `an instance`. */
+export function withArticle(word: string): string {
+  return (/^[aeiou]/.test(word) ? "an " : "a ") + word;
+}
+
 /** Core value types, by their binary encoding. */
 export const ValType = {
   I32: 0x7f,

@@ -123,7 +123,7 @@ Deno.test("type indices are checked for bounds and form", () => {
   );
   rejects(
     [types(func()), imports(imp("a", null, instanceDesc(0)))],
-    "expected a instance type",
+    "expected an instance type",
   );
   rejects(
     [types(instanceType([exp("f", funcDesc(0))]))],

@@ -13,7 +13,7 @@
  */
 
 import type { CompileError } from "../errors.ts";
-import { startsWith, WASM_HEADER, WASM_MAGIC } from "../encoding.ts";
+import { WASM_HEADER, WASM_MAGIC } from "../encoding.ts";
 import {
   type Alias,
   type AliasSection,
@@ -123,10 +123,10 @@ function hex(byte: number): string {
 /** Decodes the module that fills all of `r`, nested `depth` modules deep. */
 function decodeModule(r: Reader, depth: number, budget: Budget): ModuleIR {
   const moduleOffset = r.offset();
-  if (!startsWith(r.view(WASM_MAGIC.length), WASM_MAGIC)) {
+  if (!r.expect(WASM_MAGIC)) {
     throw r.error("magic header not detected", 0);
   }
-  if (!startsWith(r.view(WASM_VERSION.length), WASM_VERSION)) {
+  if (!r.expect(WASM_VERSION)) {
     throw r.error("unknown binary version", WASM_MAGIC.length);
   }
   const module: ModuleInProgress = { depth, budget, modules: 0 };
@@ -210,19 +210,31 @@ function readCustomSection(r: Reader, end: number): CustomSection {
 
 /** A type section: func, module and instance types. */
 function readTypeSection(r: Reader): TypeSection {
-  return { id: SectionId.Type, types: vector(r, typeDef) };
+  // A loop of its own, not vector(): the hot readers keep their entry call monomorphic.
+  const n = r.count();
+  const items = alloc<TypeDef>(n);
+  for (let i = 0; i < n; i++) items[i] = typeDef(r);
+  return { id: SectionId.Type, types: items };
 }
 
 /** An import section; counts the modules it imports into `module`'s module index space. */
 function readImportSection(r: Reader, module: ModuleInProgress): ImportSection {
-  const imports = vector(r, importEntry);
-  for (const imp of imports) if (imp.desc.kind === Kind.Module) module.modules++;
+  const n = r.count();
+  const imports = alloc<Import>(n);
+  for (let i = 0; i < n; i++) {
+    const imp = imports[i] = importEntry(r);
+    if (imp.desc.kind === Kind.Module) module.modules++;
+  }
   return { id: SectionId.Import, imports };
 }
 
 /** A function section: the type index of each local function. */
 function readFunctionSection(r: Reader): FunctionSection {
-  return { id: SectionId.Function, funcs: vector(r, (r) => r.u32()) };
+  // A loop of its own, not vector(): the hot readers keep their entry call monomorphic.
+  const n = r.count();
+  const items = alloc<number>(n);
+  for (let i = 0; i < n; i++) items[i] = r.u32();
+  return { id: SectionId.Function, funcs: items };
 }
 
 /** A table section: table types. */
@@ -247,7 +259,11 @@ function readGlobalSection(r: Reader): GlobalSection {
 
 /** An export section. */
 function readExportSection(r: Reader): ExportSection {
-  return { id: SectionId.Export, exports: vector(r, exportEntry) };
+  // A loop of its own, not vector(): the hot readers keep their entry call monomorphic.
+  const n = r.count();
+  const items = alloc<Export>(n);
+  for (let i = 0; i < n; i++) items[i] = exportEntry(r);
+  return { id: SectionId.Export, exports: items };
 }
 
 /** A start section: the start function's index. */
@@ -264,7 +280,11 @@ function readRawSection(r: Reader, id: RawSection["id"], end: number): RawSectio
 
 /** A module section: each nested module is decoded whole, in its own reader. */
 function readModuleSection(r: Reader, module: ModuleInProgress): ModuleSection {
-  return { id: SectionId.Module, modules: vector(r, (r) => nestedModule(r, module)) };
+  // A loop of its own, not vector(): the hot readers keep their entry call monomorphic.
+  const n = r.count();
+  const items = alloc<ModuleIR>(n);
+  for (let i = 0; i < n; i++) items[i] = nestedModule(r, module);
+  return { id: SectionId.Module, modules: items };
 }
 
 /** An instance section. */
@@ -325,7 +345,11 @@ function typeDef(r: Reader): TypeDef {
 }
 
 function valTypes(r: Reader): ValType[] {
-  return vector(r, valType);
+  // A loop of its own, not vector(): the hot readers keep their entry call monomorphic.
+  const n = r.count();
+  const items = alloc<ValType>(n);
+  for (let i = 0; i < n; i++) items[i] = valType(r);
+  return items;
 }
 
 function valType(r: Reader): ValType {

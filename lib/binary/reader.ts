@@ -6,7 +6,7 @@
  * @module
  */
 
-import { strictUtf8 } from "../encoding.ts";
+import { startsWith, strictUtf8 } from "../encoding.ts";
 import { CompileError } from "../errors.ts";
 import { MAX_ITEMS } from "../limits.ts";
 
@@ -95,6 +95,18 @@ export class Reader {
   skip(n: number): void {
     if (n > this.end - this.pos) throw this.eof();
     this.pos += n;
+  }
+
+  /**
+   * Whether the next bytes are `expected`; consumes them. Compares in place:
+   * every nested module's header is checked, and a view per check would cost
+   * an allocation each.
+   */
+  expect(expected: readonly number[]): boolean {
+    if (expected.length > this.end - this.pos) throw this.eof();
+    const matches = startsWith(this.bytes, expected, this.pos);
+    this.pos += expected.length;
+    return matches;
   }
 
   /** The next `n` bytes as a view (no copy). */

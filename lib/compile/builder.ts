@@ -26,6 +26,7 @@ import {
   type Section,
   SectionId,
   unreachable,
+  withArticle,
 } from "../ir.ts";
 import type {
   CompiledExport,
@@ -529,9 +530,9 @@ export class ModuleBuilder {
     }
     if (type.kind !== alias.kind) {
       this.#fail(
-        `alias: export ${JSON.stringify(alias.name)} of instance ${alias.instance} is a ${
-          kindName(type.kind)
-        }, not a ${kindName(alias.kind)}`,
+        `alias: export ${JSON.stringify(alias.name)} of instance ${alias.instance} is ${
+          withArticle(kindName(type.kind))
+        }, not ${withArticle(kindName(alias.kind))}`,
         alias.offset,
       );
     }

@@ -14,6 +14,7 @@ import {
   Kind,
   type TypeDef,
   unreachable,
+  withArticle,
 } from "../ir.ts";
 import type { EntityType, NamedType, TypeTables } from "../types.ts";
 import type { ModuleErrors } from "./module_errors.ts";
@@ -55,7 +56,10 @@ export class TypeDefinitions {
   #typeOfForm(index: number, form: TypeSlot["form"], offset?: number): number {
     const slot = this.#slot(index, offset);
     if (slot.form !== form) {
-      this.#errors.fail(`type ${index} is a ${slot.form} type, expected a ${form} type`, offset);
+      this.#errors.fail(
+        `type ${index} is ${withArticle(slot.form)} type, expected ${withArticle(form)} type`,
+        offset,
+      );
     }
     return slot.index;
   }

@@ -11,7 +11,7 @@ import { writeArtifact } from "../artifact/write.ts";
 import type { CompiledBlob, CompiledModule } from "../compiled.ts";
 import { CompileError, LinkError } from "../errors.ts";
 import { formatEntityType, formatValType } from "../format.ts";
-import { type CoreKind, type EntityKind, isCoreKind, Kind, kindName } from "../ir.ts";
+import { type CoreKind, type EntityKind, isCoreKind, Kind, kindName, withArticle } from "../ir.ts";
 import type { EntityType, TypeTables } from "../types.ts";
 
 /**
@@ -449,7 +449,9 @@ function checkCoreImports(
     }
     if (kind !== V8_KIND_NAMES[pushed[i]]) {
       throw shapeMismatch(
-        `its import ${i} is a ${kind}, the instantiation program provides a ${kindName(pushed[i])}`,
+        `its import ${i} is ${withArticle(kind)}, the instantiation program provides ${
+          withArticle(kindName(pushed[i]))
+        }`,
         path,
       );
     }
@@ -486,7 +488,9 @@ function checkCoreExports(
     }
     if (!isCoreKind(want) || kind !== V8_KIND_NAMES[want]) {
       throw shapeMismatch(
-        `export ${JSON.stringify(name)} is a ${kindName(want)}, the core module's is a ${kind}`,
+        `export ${JSON.stringify(name)} is ${withArticle(kindName(want))}, the core module's is ${
+          withArticle(kind)
+        }`,
         path,
       );
     }

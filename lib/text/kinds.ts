@@ -14,6 +14,7 @@ import {
   Kind,
   KIND_NAMES,
   kindName,
+  withArticle,
 } from "../ir.ts";
 
 /** An index space of a module: an entity kind, or {@linkcode Kind.Type} for its types. */
@@ -56,8 +57,7 @@ export function entityKind(keyword: string | undefined): EntityKind | undefined 
  * ```
  */
 export function aKind(kind: SpaceKind): string {
-  const name = kindName(kind);
-  return (/^[aeiou]/.test(name) ? "an " : "a ") + name;
+  return withArticle(kindName(kind));
 }
 
 /** One value per core kind, each made by `make`. */
