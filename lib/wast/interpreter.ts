@@ -74,6 +74,7 @@ function isExhaustion(e: unknown): boolean {
 export class ScriptInterpreter {
   readonly #file: SourceFile;
   readonly #matchMessages: boolean;
+  readonly #transform: ((binary: Uint8Array) => Uint8Array) | undefined;
   /** Importable instances by name; own properties only: a module importing "constructor" finds nothing. */
   readonly #registered: Record<string, Instance>;
   readonly #named = new Map<string, Entry>();
@@ -83,11 +84,20 @@ export class ScriptInterpreter {
   /**
    * An interpreter for script `file`. `spectest` is the script's own
    * instance of the `spectest` module (see `spectest.ts`): each script gets
-   * a fresh table and memory.
+   * a fresh table and memory. `options.transformBinary` rewrites each
+   * module's binary before it is compiled.
    */
-  constructor(file: SourceFile, matchMessages: boolean, spectest: Instance) {
+  constructor(
+    file: SourceFile,
+    spectest: Instance,
+    options: {
+      matchMessages?: boolean;
+      transformBinary?: (binary: Uint8Array) => Uint8Array;
+    } = {},
+  ) {
     this.#file = file;
-    this.#matchMessages = matchMessages;
+    this.#matchMessages = options.matchMessages ?? false;
+    this.#transform = options.transformBinary;
     this.#registered = Object.create(null);
     this.#registered.spectest = spectest;
   }
@@ -233,7 +243,8 @@ export class ScriptInterpreter {
 
   async #define(form: SList): Promise<Entry> {
     // Bytes from the text are a binary, even when they look like text.
-    const module = compileSync(await this.#moduleBytes(form));
+    const bytes = await this.#moduleBytes(form);
+    const module = compileSync(this.#transform === undefined ? bytes : this.#transform(bytes));
     const instance = instantiateSync(module, this.#registered);
     return { module, instance };
   }

@@ -29,6 +29,13 @@ export interface RunOptions {
    * without it, in this thread, with no limit.
    */
   timeoutMs?: number;
+  /**
+   * Rewrites the binary of each module a command defines before it is
+   * compiled: a seam for testing binary transformations (the fusion
+   * rewriter) against the suites. Runs in this thread only: it cannot be
+   * given with `timeoutMs`.
+   */
+  transformBinary?: (binary: Uint8Array) => Uint8Array;
 }
 
 /** One command's outcome. */
@@ -120,7 +127,7 @@ export async function runCommands(
     return result;
   }
   const file = new SourceFile(text, filename);
-  const interpreter = new ScriptInterpreter(file, !!options.matchMessages, await spectest());
+  const interpreter = new ScriptInterpreter(file, await spectest(), options);
 
   // A file of bare module fields is one module (as `inline-module.wast` is).
   if (forms.length > 0 && !isCommand(firstAtomText(forms[0]))) {
