@@ -2,6 +2,8 @@
  * Group 1 — instantiate (module already compiled): mlink's `instantiateSync`
  * against hand-written JS glue that creates the same V8 instances from the
  * same precompiled `WebAssembly.Module`s: the physical limit on V8.
+ * (`instantiate_interleaved.ts` measures the same pairs with the two sides
+ * alternated in one process.)
  * Group 2 — cross-instance calls: a hot loop calling through an aliased
  * import, against the same core modules linked by hand.
  */
@@ -9,7 +11,8 @@
 import { compileSync, type Instance, instantiateSync } from "../mod.ts";
 import { moduleParts } from "../lib/runtime/module.ts";
 import type { ModuleIR } from "../lib/ir.ts";
-import { binary, deep, diamonds, manyImports, wide } from "./workloads.ts";
+import { binary, manyImports } from "./workloads.ts";
+import { chainPair, deepPair, diamondsPair, widePair } from "./instantiate_workloads.ts";
 
 type Fn = (x: number) => number;
 
@@ -57,74 +60,33 @@ function coresOf(ir: ModuleIR) {
   return { module, compiled, core, root: index };
 }
 
-// --- wide: one parent, 500 children ---------------------------------------
+// --- wide, deep, chain, diamonds: glue is in instantiate_workloads.ts --------
 {
-  const { module, compiled, core, root } = coresOf(wide(500, 16 * 1024));
-  const children = compiled.modules[root].children;
-  const glue = () => {
-    const fs = new Array<unknown>(children.length);
-    for (let i = 0; i < children.length; i++) {
-      fs[i] = new WebAssembly.Instance(core(children[i]), { "": [] as never }).exports.f0;
-    }
-    return new WebAssembly.Instance(core(root), { "": fs as never }).exports.run as Fn;
-  };
-  if (glue()(1) !== (instantiateSync(module).exports.run as Fn)(1)) {
-    throw new Error("wide: glue differs");
-  }
+  const { glue, mlink } = widePair(500, 16 * 1024);
   paired("instantiate wide", ["glue: wide fan-out (500 children)", glue], [
     "mlink: wide fan-out (500 children)",
-    () => instantiateSync(module),
+    mlink,
   ]);
 }
-
-// --- deep: a chain of 50 nested modules -------------------------------------
 {
-  const { module, compiled, core, root } = coresOf(deep(50, 16 * 1024));
-  const chain: number[] = [];
-  for (let m = root;; m = compiled.modules[m].children[0]) {
-    chain.push(m);
-    if (compiled.modules[m].children.length === 0) break;
-  }
-  const glue = () => {
-    let f = new WebAssembly.Instance(core(chain[chain.length - 1]), { "": [] as never }).exports.f;
-    for (let i = chain.length - 2; i >= 0; i--) {
-      f = new WebAssembly.Instance(core(chain[i]), { "": [f] as never }).exports.f;
-    }
-    return f as Fn;
-  };
-  if (glue()(3) !== (instantiateSync(module).exports.f as Fn)(3)) {
-    throw new Error("deep: glue differs");
-  }
+  const { glue, mlink } = deepPair(50, 16 * 1024);
   paired("instantiate deep", ["glue: deep nesting (50 levels)", glue], [
     "mlink: deep nesting (50 levels)",
-    () => instantiateSync(module),
+    mlink,
   ]);
 }
-
-// --- diamonds sharing memories ----------------------------------------------
 {
-  const count = 50;
-  const { module, compiled, core, root } = coresOf(diamonds(count));
-  const [memModule, left, right] = compiled.modules[root].children;
-  const glue = () => {
-    // The parent imports the aliased memories first, then the writers.
-    const mems = [];
-    const ws = [];
-    for (let d = 0; d < count; d++) {
-      const mem = new WebAssembly.Instance(core(memModule), {}).exports.mem;
-      mems.push(mem);
-      ws.push(new WebAssembly.Instance(core(left), { "": [mem] as never }).exports.w);
-      ws.push(new WebAssembly.Instance(core(right), { "": [mem] as never }).exports.w);
-    }
-    return new WebAssembly.Instance(core(root), { "": [...mems, ...ws] as never }).exports
-      .run as Fn;
-  };
-  if (glue()(5) !== (instantiateSync(module).exports.run as Fn)(5)) {
-    throw new Error("diamonds: glue differs");
-  }
+  const { glue, mlink } = chainPair(50, 16 * 1024);
+  paired("instantiate chain", ["glue: chain through imports (51 instances)", glue], [
+    "mlink: chain through imports (51 instances)",
+    mlink,
+  ]);
+}
+{
+  const { glue, mlink } = diamondsPair(50);
   paired("instantiate diamonds", ["glue: 50 diamonds sharing memories", glue], [
     "mlink: 50 diamonds sharing memories",
-    () => instantiateSync(module),
+    mlink,
   ]);
 }
 

@@ -159,6 +159,61 @@ export function deep(levels: number, codeBytes: number, seed = 2): ModuleIR {
 }
 
 /**
+ * A chain through imports: one parent instantiates a leaf module, then
+ * `links - 1` instances of a module that imports a function `f` and exports
+ * an `f` calling it, each given the previous instance's `f`; `run` calls the
+ * last. `links + 1` instances in all, one level of nesting.
+ */
+export function chain(links: number, codeBytes: number, seed = 5): ModuleIR {
+  const random = prng(seed);
+  const bytesEach = Math.max(8, Math.floor(codeBytes / links));
+  const funcType: Section = { id: 1, types: [{ form: "func", params: [I32], results: [I32] }] };
+  const leaf: ModuleIR = {
+    sections: [
+      funcType,
+      { id: 3, funcs: [0] },
+      { id: 7, exports: [{ name: "f", kind: 0, index: 0 }] },
+      codeSection([body(bytesEach, random)]),
+    ],
+  };
+  const link: ModuleIR = {
+    sections: [
+      funcType,
+      { id: 2, imports: [{ module: "f", field: null, desc: { kind: 0, type: 0 } }] },
+      { id: 3, funcs: [0] },
+      { id: 7, exports: [{ name: "f", kind: 0, index: 1 }] },
+      codeSection([body(bytesEach, random, [0x10, 0])]),
+    ],
+  };
+  const sections: Section[] = [
+    funcType,
+    { id: 14, modules: [leaf, link] },
+    { id: 15, instances: [{ form: "instantiate", module: 0, args: [] }] },
+    { id: 16, aliases: [{ form: "instanceExport", instance: 0, kind: 0, name: "f" }] },
+  ];
+  for (let i = 1; i < links; i++) {
+    // Instance i is given function i - 1 (instance i - 1's "f"); its "f" becomes function i.
+    sections.push(
+      {
+        id: 15,
+        instances: [{
+          form: "instantiate",
+          module: 1,
+          args: [{ name: "f", kind: 0, index: i - 1 }],
+        }],
+      },
+      { id: 16, aliases: [{ form: "instanceExport", instance: i, kind: 0, name: "f" }] },
+    );
+  }
+  sections.push(
+    { id: 3, funcs: [0] },
+    { id: 7, exports: [{ name: "run", kind: 0, index: links }] },
+    codeSection([[0, 0x20, 0, 0x10, ...uleb(links - 1), 0x0b]]),
+  );
+  return { sections };
+}
+
+/**
  * Diamonds sharing memory: `count` times, a memory module is instantiated
  * and its memory passed to two writer modules, whose functions the parent
  * calls; `run` returns what they wrote.

@@ -25,6 +25,7 @@ Deno.test("deno task bench:quick runs every group", async () => {
       "text small",
       "instantiate wide",
       "instantiate deep",
+      "instantiate chain",
       "instantiate diamonds",
       "instantiate imports",
       "cross-instance calls",
@@ -52,4 +53,28 @@ Deno.test("the interleaved WASI measurement runs and reports both sides", async 
     assert(stdout.includes(label), stdout);
   }
   assertEquals(stdout.match(/ratio: +median \d+\.\d+/g)?.length, 2, stdout);
+});
+
+Deno.test("the interleaved instantiate measurement runs and reports both sides", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      "bench/instantiate_interleaved.ts",
+      "--warmup=5",
+      "4",
+    ],
+    cwd: new URL("../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  for (const shape of ["deep nesting", "chain through imports", "wide fan-out", "diamonds"]) {
+    for (const gc of ["full GC", "minor GC"]) {
+      assert(new RegExp(`${shape}.*, ${gc}, 4 rounds`).test(stdout), stdout);
+    }
+  }
+  assertEquals(stdout.match(/ratio: +median \d+\.\d+/g)?.length, 8, stdout);
 });

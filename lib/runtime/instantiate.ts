@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { CompiledModule, Initializer } from "../compiled.ts";
+import type { CompiledModule, Initializer, InstantiateArg } from "../compiled.ts";
 import { LinkError } from "../errors.ts";
 import { isCoreKind, Kind, unreachable } from "../ir.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
@@ -127,7 +127,7 @@ export function instantiateSync(
     if (value === undefined) throw missingImport([declared.name], tables, declared.type, path);
     args.set(declared.name, hostImport(value, tables, declared.type, [declared.name], path));
   }
-  return run(site, args, { left: max, max });
+  return run(site, (name) => args.get(name), { left: max, max });
 }
 
 /**
@@ -197,8 +197,30 @@ function describeSite(site: Site): string {
  */
 const NOTHING: object = Object.freeze(Object.create(null));
 
+/** The import object of a core instance: `values` under `""`, on {@linkcode NOTHING}. */
+function coreImports(values: unknown[]): WebAssembly.Imports {
+  const importObject: Record<string, unknown> = Object.create(NOTHING);
+  importObject[""] = values;
+  return importObject as WebAssembly.Imports;
+}
+
+/**
+ * The import object of every core module that imports nothing, made once.
+ * It also keeps V8's hidden class of import objects alive: V8 frees a
+ * hidden class when no object has it any more, and an import object dies
+ * as soon as its instance exists, so a full GC would free it, and throw
+ * away the optimized code V8 specialized to it (as for `Instance`'s).
+ */
+const NO_IMPORTS = coreImports([]);
+
+/** An instantiation's arguments: the value of the one named `name`, if any. */
+type Args = (name: string) => unknown;
+
 /** Arguments of an instantiate that passes none. */
-const NO_ARGS: ReadonlyMap<string, unknown> = new Map();
+const NO_ARGS: Args = () => undefined;
+
+/** Most arguments of one instantiate that are found by scanning their list. */
+const SCANNED_ARGS = 8;
 
 /**
  * A module instance's index spaces, by kind (`Kind.Func` … `Kind.Instance`),
@@ -207,7 +229,7 @@ const NO_ARGS: ReadonlyMap<string, unknown> = new Map();
 type IndexSpaces = unknown[][];
 
 /** Instantiates the module at `site` with `args`, its own instances and nested ones. */
-function run(site: Site, args: ReadonlyMap<string, unknown>, budget: Budget): Instance {
+function run(site: Site, args: Args, budget: Budget): Instance {
   spendInstance(site, budget);
   const { blob, index } = site.parts;
   const spaces: IndexSpaces = new Array(Kind.Instance + 1);
@@ -241,47 +263,69 @@ function spendInstance(site: Site, budget: Budget): void {
 
 /**
  * Runs the instantiation program of the module at `site`, filling its index
- * spaces; returns the values its core module imports, in push order.
+ * spaces; returns the values its core module imports, in push order
+ * (`undefined` for none).
  */
 function runInitializers(
   site: Site,
-  args: ReadonlyMap<string, unknown>,
+  args: Args,
   budget: Budget,
   spaces: IndexSpaces,
-): unknown[] {
+): unknown[] | undefined {
   const { blob, index, upvars } = site.parts;
-  const coreValues: unknown[] = [];
-  for (const init of blob.compiled.modules[index].initializers) {
+  let coreValues: unknown[] | undefined;
+  // Indexed: V8's first optimizing tier runs a for-of here measurably slower.
+  const initializers = blob.compiled.modules[index].initializers;
+  for (let i = 0; i < initializers.length; i++) {
+    const init = initializers[i];
     switch (init.op) {
       case "import":
       case "alias": {
         const value = init.op === "import"
-          ? args.get(init.name)
+          ? args(init.name)
           : instanceIn(spaces[Kind.Instance][init.instance], site).exports[init.name];
         if (!isCoreKind(init.kind)) checkLinkingValue(value, init.kind, init.name, site);
-        (spaces[init.kind] ??= []).push(value);
-        if (isCoreKind(init.kind)) coreValues.push(value);
+        spaces[init.kind] = appended(spaces[init.kind], value);
+        if (isCoreKind(init.kind)) coreValues = appended(coreValues, value);
         break;
       }
       case "upvar":
-        (spaces[Kind.Module] ??= []).push(upvars[init.index]);
+        spaces[Kind.Module] = appended(spaces[Kind.Module], upvars[init.index]);
         break;
       case "module":
-        (spaces[Kind.Module] ??= []).push(
+        spaces[Kind.Module] = appended(
+          spaces[Kind.Module],
           nestedModule(blob, init.compiled, spaces[Kind.Module], upvars),
         );
         break;
       case "instantiate":
-        (spaces[Kind.Instance] ??= []).push(instantiateChild(init, site, budget, spaces));
+        spaces[Kind.Instance] = appended(
+          spaces[Kind.Instance],
+          instantiateChild(init, site, budget, spaces),
+        );
         break;
       case "instance":
-        (spaces[Kind.Instance] ??= []).push(instanceOfItems(init, spaces, blob.compiled.types));
+        spaces[Kind.Instance] = appended(
+          spaces[Kind.Instance],
+          instanceOfItems(init, spaces, blob.compiled.types),
+        );
         break;
       default:
         unreachable(init, "initializer");
     }
   }
   return coreValues;
+}
+
+/**
+ * `list` with `value` added at the end. A list is made when its first item
+ * comes, holding exactly that item: most index spaces hold one or two, and
+ * an array grown from empty would reserve room for sixteen.
+ */
+function appended(list: unknown[] | undefined, value: unknown): unknown[] {
+  if (list === undefined) return [value];
+  list.push(value);
+  return list;
 }
 
 /** Runs an `instantiate` initializer: module `init.module` with arguments from `spaces`. */
@@ -292,15 +336,36 @@ function instantiateChild(
   spaces: IndexSpaces,
 ): Instance {
   const target = spaces[Kind.Module][init.module];
-  checkLinkingValue(target, Kind.Module, `module ${init.module}`, site);
-  const parts = moduleParts(target as Module);
-  let args = NO_ARGS;
-  if (init.args.length > 0) {
-    const named = new Map<string, unknown>();
-    for (const arg of init.args) named.set(arg.name, spaces[arg.kind][arg.index]);
-    args = named;
+  // Checked here rather than by checkLinkingValue, whose name for the error
+  // would be a string made on every instantiation.
+  if (!isModule(target)) {
+    throw notLinkingValue(target, Kind.Module, `module ${init.module}`, site);
   }
-  return run({ parent: site, parts, depth: site.depth + 1 }, args, budget);
+  const parts = moduleParts(target);
+  return run({ parent: site, parts, depth: site.depth + 1 }, argsOf(init.args, spaces), budget);
+}
+
+/**
+ * The arguments `list` of an `instantiate`, each item of `spaces`, the
+ * instantiating module's index spaces. Scanned for when the child's imports
+ * ask, without a Map made per instantiation: the items are there already,
+ * and `spaces` only grows, never while the child runs. The scan goes from
+ * the end so that, as in a Map, the last of two equal names wins.
+ */
+function argsOf(list: readonly InstantiateArg[], spaces: IndexSpaces): Args {
+  if (list.length === 0) return NO_ARGS;
+  if (list.length > SCANNED_ARGS) {
+    const named = new Map<string, unknown>();
+    for (const arg of list) named.set(arg.name, spaces[arg.kind][arg.index]);
+    return (name) => named.get(name);
+  }
+  return (name) => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const arg = list[i];
+      if (arg.name === name) return spaces[arg.kind][arg.index];
+    }
+    return undefined;
+  };
 }
 
 /**
@@ -318,21 +383,26 @@ function instanceOfItems(
 }
 
 /**
- * Instantiates the core module of the module at `site` with `coreValues`;
- * its exports, or `undefined` when the module has no core module.
+ * Instantiates the core module of the module at `site` with `coreValues`
+ * (`undefined` for none); its exports, or `undefined` when the module has
+ * no core module.
  */
-function instantiateCore(site: Site, coreValues: unknown[]): WebAssembly.Exports | undefined {
+function instantiateCore(
+  site: Site,
+  coreValues: unknown[] | undefined,
+): WebAssembly.Exports | undefined {
   const { blob, index } = site.parts;
   const compiled = blob.compiled.modules[index];
   const core = compiled.core === null
     ? null
     : blob.cores[index] ?? coreModuleOf(blob, index, pathOf(site));
   if (core === null) return undefined;
-  const caller = callersInUse() ? bindCallerImports(coreValues, () => describeSite(site)) : null;
-  const importObject: Record<string, unknown> = Object.create(NOTHING);
-  importObject[""] = coreValues;
+  const caller = coreValues !== undefined && callersInUse()
+    ? bindCallerImports(coreValues, () => describeSite(site))
+    : null;
+  const imports = coreValues === undefined ? NO_IMPORTS : coreImports(coreValues);
   try {
-    const exports = new WebAssembly.Instance(core, importObject as WebAssembly.Imports).exports;
+    const exports = new WebAssembly.Instance(core, imports).exports;
     caller?.attach(exports);
     return exports;
   } catch (e) {
@@ -373,7 +443,16 @@ function checkLinkingValue(
   site: Site,
 ): void {
   if (kind === Kind.Module ? isModule(value) : isInstance(value)) return;
-  throw new LinkError(
+  throw notLinkingValue(value, kind, what, site);
+}
+
+function notLinkingValue(
+  value: unknown,
+  kind: typeof Kind.Module | typeof Kind.Instance,
+  what: string,
+  site: Site,
+): LinkError {
+  return new LinkError(
     `${what}: expected ${
       kind === Kind.Module ? "a module" : "an instance"
     }, got ${typeof value} (corrupt artifact or host object)`,

@@ -327,8 +327,11 @@ export function nestedModule(
   space: readonly unknown[] | undefined,
   upvars: readonly Module[],
 ): Module {
+  // The cache first: its array is hot, the module's description may not be.
+  const closed = blob.closed[index];
+  if (closed !== undefined) return closed;
   const wanted = blob.compiled.modules[index].upvars;
-  if (wanted.length === 0) return blob.closed[index] ??= new Module(blob, index);
+  if (wanted.length === 0) return blob.closed[index] = new Module(blob, index);
   return new Module(
     blob,
     index,

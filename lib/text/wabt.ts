@@ -6,6 +6,13 @@
  * @module
  */
 
+import {
+  DATA_INDEX_PROBE,
+  type DataIndexForm,
+  dataIndexForm,
+  repairDataMemories,
+} from "./data_memory.ts";
+
 /** The part of wabt's module object mlink uses. */
 export interface WabtModule {
   resolveNames(): void;
@@ -125,17 +132,51 @@ export async function loadCoreAssembler(): Promise<CoreAssembler> {
   };
 }
 
-/** Assembles `bytes` (core text as UTF-8) with `wabt`; a crash is told apart from an error in the text. */
+/** How each loaded wabt writes a data segment's memory index, learnt the first time it matters. */
+const dataIndexForms = new WeakMap<WabtLibrary, DataIndexForm>();
+
+/** How `wabt` writes a data segment's memory index (`data_memory.ts`), from its binary of a probe. */
+function dataIndexFormOf(wabt: WabtLibrary): DataIndexForm {
+  let form = dataIndexForms.get(wabt);
+  if (form === undefined) {
+    const probe = assembleWith(wabt, new TextEncoder().encode(DATA_INDEX_PROBE), false);
+    // A crash stays a crash: the instance is dropped.
+    if (!(probe instanceof Uint8Array) && "crash" in probe) {
+      throw new WebAssembly.RuntimeError(probe.crash);
+    }
+    if (!(probe instanceof Uint8Array)) {
+      throw new Error(
+        `internal error: wabt cannot assemble its data probe: ${probe.message}`,
+      );
+    }
+    form = dataIndexForm(probe);
+    dataIndexForms.set(wabt, form);
+  }
+  return form;
+}
+
+/**
+ * Assembles `bytes` (core text as UTF-8) with `wabt`; a crash is told apart
+ * from an error in the text. With `repair`, the memory indices wabt leaves
+ * out of data segments are put back (`data_memory.ts`).
+ */
 function assembleWith(
   wabt: WabtLibrary,
   bytes: Uint8Array,
+  repair = true,
 ): Uint8Array | CoreTextError | { crash: string } {
   let module: WabtModule | undefined;
   try {
     // Bytes, not a string: wabt's string path drops non-ASCII characters.
-    module = wabt.parseWat(CORE_FILE, bytes, WABT_FEATURES);
-    module.resolveNames();
-    return module.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
+    const parsed = module = wabt.parseWat(CORE_FILE, bytes, WABT_FEATURES);
+    parsed.resolveNames();
+    const binary = parsed.toBinary({ canonicalize_lebs: true, write_debug_names: false }).buffer;
+    if (!repair) return binary;
+    return repairDataMemories(
+      binary,
+      () => dataIndexFormOf(wabt),
+      () => parsed.toText({ foldExprs: false, inlineExport: false }),
+    );
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);
     const m = LOCATED.exec(text);
