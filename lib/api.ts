@@ -77,25 +77,34 @@ export interface CompileOptions {
 type Source = { readonly bytes: Uint8Array } | { readonly text: string };
 
 /**
- * The buffer behind bytes given to `caller` (`compile`, `validate`, …), or
- * the `CompileError` a misuse is: anything but bytes, or a detached buffer.
+ * The bytes given to `caller` (`compile`, `validate`, `printWat`, …) as a
+ * `Uint8Array` over the same memory, or the `CompileError` a misuse is:
+ * anything but an `ArrayBuffer` or a real view (`expected` says what the
+ * caller takes), or a detached buffer.
  */
-export function bufferOf(source: unknown, caller: string): ArrayBufferLike {
+export function bytesOf(
+  source: unknown,
+  caller: string,
+  expected = "a Uint8Array, an ArrayBuffer or a text string",
+): Uint8Array {
+  // `ArrayBuffer.isView`, not `instanceof`: an object made from
+  // `Uint8Array.prototype` is no view, and its getters throw.
   const buffer = source instanceof ArrayBuffer
     ? source
     : ArrayBuffer.isView(source)
     ? source.buffer
     : undefined;
   if (buffer === undefined) {
-    throw new CompileError(
-      `${caller} expects a Uint8Array, an ArrayBuffer or a text string, got ${typeName(source)}`,
-    );
+    throw new CompileError(`${caller} expects ${expected}, got ${typeName(source)}`);
   }
   // A view of a detached buffer cannot even be measured.
   if (buffer instanceof ArrayBuffer && buffer.detached) {
     throw new CompileError(`${caller} was given a detached ArrayBuffer`);
   }
-  return buffer;
+  if (!ArrayBuffer.isView(source)) return new Uint8Array(buffer);
+  return source instanceof Uint8Array
+    ? source
+    : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
 }
 
 /**
@@ -105,12 +114,7 @@ export function bufferOf(source: unknown, caller: string): ArrayBufferLike {
  */
 function sourceOf(source: unknown, caller: string): Source {
   if (typeof source === "string") return { text: source };
-  const buffer = bufferOf(source, caller);
-  const bytes = source instanceof Uint8Array
-    ? source
-    : ArrayBuffer.isView(source)
-    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
-    : new Uint8Array(buffer);
+  const bytes = bytesOf(source, caller);
   const content = detectContent(bytes);
   switch (content.kind) {
     case "binary":

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { bufferOf, checkOptions, compile, type CompileOptions, compileSync } from "./api.ts";
+import { bytesOf, checkOptions, compile, type CompileOptions, compileSync } from "./api.ts";
 import { detectContent } from "./content.ts";
 import { CompileError, WatError } from "./errors.ts";
 
@@ -69,10 +69,10 @@ export async function validate(
   source: Uint8Array | ArrayBuffer | ArrayBufferView | string,
   options?: ValidateOptions,
 ): Promise<ValidationResult> {
-  if (typeof source !== "string") bufferOf(source, "validate");
+  const bytes = typeof source === "string" ? undefined : bytesOf(source, "validate");
   checkOptions(options, (message) => new CompileError(`validate: ${message}`));
-  if (typeof source !== "string") {
-    const refused = notAModule(bytesOf(source), "text");
+  if (bytes !== undefined) {
+    const refused = notAModule(bytes, "text");
     if (refused !== undefined) return refused;
   }
   try {
@@ -104,11 +104,13 @@ export async function validate(
 export function validateSync(
   source: Uint8Array | ArrayBuffer | ArrayBufferView,
 ): ValidationResult {
-  if (typeof source !== "string") bufferOf(source, "validateSync");
   if (typeof source === "string") {
     throw new CompileError("validateSync expects bytes, got a string: text needs validate()");
   }
-  const refused = notAModule(bytesOf(source), "binary");
+  const refused = notAModule(
+    bytesOf(source, "validateSync", "a Uint8Array or an ArrayBuffer"),
+    "binary",
+  );
   if (refused !== undefined) return refused;
   try {
     compileSync(source);
@@ -149,13 +151,4 @@ function notAModule(bytes: Uint8Array, takes: "text" | "binary"): ValidationResu
     };
   }
   return undefined;
-}
-
-/** The bytes of a checked binary source. */
-function bytesOf(source: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (source instanceof Uint8Array) return source;
-  if (ArrayBuffer.isView(source)) {
-    return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  }
-  return new Uint8Array(source);
 }

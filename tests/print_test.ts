@@ -339,3 +339,21 @@ Deno.test("mutated binaries: printing never fails but with a CompileError, and v
   }
   assert(printed > cases / 20 && valid > 50, `${printed} printed, ${valid} valid`);
 });
+
+Deno.test("bytes that only look like a view are a CompileError for printWat, validate and compile", async () => {
+  // `instanceof Uint8Array` holds for it, but it is no view: its getters throw.
+  const lookalike = Object.create(Uint8Array.prototype) as Uint8Array;
+  await assertRejects(() => printWat(lookalike), CompileError, "printWat expects a Uint8Array");
+  await assertRejects(() => compile(lookalike), CompileError, "compile expects");
+  let thrown: unknown;
+  try {
+    validateSync(lookalike);
+  } catch (e) {
+    thrown = e;
+  }
+  assert(thrown instanceof CompileError, String(thrown));
+  assertStringIncludes(
+    (thrown as CompileError).message,
+    "validateSync expects a Uint8Array or an ArrayBuffer",
+  );
+});

@@ -9,7 +9,8 @@
 
 import { decode } from "../binary/decode.ts";
 import { detectContent, unknownContentMessage } from "../content.ts";
-import { CompileError, typeName } from "../errors.ts";
+import { bytesOf } from "../api.ts";
+import { CompileError } from "../errors.ts";
 import { unreachable } from "../ir.ts";
 
 /**
@@ -66,27 +67,7 @@ export async function printWat(
 
 /** The bytes of a binary, or the error that says what they are instead. */
 function binaryOf(source: unknown): Uint8Array {
-  const buffer = source instanceof ArrayBuffer
-    ? source
-    : ArrayBuffer.isView(source)
-    ? source.buffer
-    : undefined;
-  // A view of a detached buffer cannot even be measured.
-  if (buffer instanceof ArrayBuffer && buffer.detached) {
-    throw new CompileError("printWat was given a detached ArrayBuffer");
-  }
-  const bytes = source instanceof Uint8Array
-    ? source
-    : ArrayBuffer.isView(source)
-    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
-    : source instanceof ArrayBuffer
-    ? new Uint8Array(source)
-    : undefined;
-  if (bytes === undefined) {
-    throw new CompileError(
-      `printWat expects a Uint8Array or an ArrayBuffer, got ${typeName(source)}`,
-    );
-  }
+  const bytes = bytesOf(source, "printWat", "a Uint8Array or an ArrayBuffer");
   const content = detectContent(bytes);
   switch (content.kind) {
     case "binary":
