@@ -7,16 +7,17 @@
  * @module
  */
 
-import type { CompiledModule, Initializer, InstantiateArg } from "../compiled.ts";
+import type { CompiledModule, FusedModule, Initializer, InstantiateArg } from "../compiled.ts";
 import { LinkError } from "../errors.ts";
 import { isCoreKind, Kind, unreachable } from "../ir.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
 import type { TypeTables } from "../types.ts";
-import { bindCallerImports, callersInUse } from "./caller.ts";
+import { anyNeedsCaller, bindCallerImports, callersInUse } from "./caller.ts";
 import { type ExportValue, type Instance, isInstance, typedInstance } from "./instance.ts";
 import { hostImport, type Imports, missingImport } from "./linker.ts";
 import {
   coreModuleOf,
+  fusedCoreOf,
   instanceTypeRef,
   isModule,
   type Module,
@@ -232,8 +233,19 @@ type IndexSpaces = unknown[][];
 function run(site: Site, args: Args, budget: Budget): Instance {
   spendInstance(site, budget);
   const { blob, index } = site.parts;
+  const fused = blob.fused[index];
+  if (fused !== undefined) {
+    const instance = runFused(site, fused, args, budget);
+    if (instance !== null) return instance;
+  }
   const spaces: IndexSpaces = new Array(Kind.Instance + 1);
-  const coreValues = runInitializers(site, args, budget, spaces);
+  const coreValues = runInitializers(
+    site,
+    blob.compiled.modules[index].initializers,
+    args,
+    budget,
+    spaces,
+  );
   const coreExports = instantiateCore(site, coreValues);
   if (blob.coreExportsOnly[index]) {
     return typedInstance(coreExports as Record<string, ExportValue>, instanceTypeRef(blob, index));
@@ -243,6 +255,94 @@ function run(site: Site, args: Args, budget: Budget): Instance {
     exports[e.name] = (e.local ? coreExports![e.name] : spaces[e.kind][e.index]) as ExportValue;
   }
   return typedInstance(Object.freeze(exports), instanceTypeRef(blob, index));
+}
+
+/**
+ * Instantiates the module at `site` through its fused form: the host
+ * values its program takes, one core instance, and the instances it
+ * exports built from that instance's exports. `null` when a host function
+ * it takes needs to know its calling instance (`withCaller`): only
+ * separate instances can tell it which.
+ */
+function runFused(site: Site, fused: FusedModule, args: Args, budget: Budget): Instance | null {
+  const { blob, index } = site.parts;
+  const spaces: IndexSpaces = new Array(Kind.Instance + 1);
+  const coreValues = runInitializers(site, fused.initializers, args, budget, spaces) ?? [];
+  if (callersInUse() && anyNeedsCaller(coreValues)) return null;
+  // The root was counted by run(); the instances fused with it count too.
+  if ((budget.left -= fused.instances.length - 1) < 0) {
+    throw new LinkError(
+      `instantiation limit reached: one instantiate may create at most ${budget.max} instances (option maxInstances)`,
+      { path: pathOf(site) },
+    );
+  }
+  const core = fusedCoreOf(blob, index, pathOf(site));
+  let coreExports: WebAssembly.Exports;
+  try {
+    coreExports = new WebAssembly.Instance(
+      core,
+      coreValues.length === 0 ? NO_IMPORTS : coreImports(coreValues),
+    ).exports;
+  } catch (e) {
+    if (e instanceof WebAssembly.LinkError) {
+      throw new LinkError(`incompatible import type: ${e.message}`, { path: pathOf(site) }, {
+        cause: e,
+      });
+    }
+    if (isStackExhaustion(e)) throw stackTrap(e, fusedTrapPath(e, fused, pathOf(site)));
+    throw e;
+  }
+  if (blob.fusedExportsOnly[index]) {
+    return typedInstance(coreExports as Record<string, ExportValue>, instanceTypeRef(blob, index));
+  }
+  const tables = blob.compiled.types;
+  const built: Instance[] = new Array(fused.built.length);
+  for (let i = 0; i < fused.built.length; i++) {
+    const b = fused.built[i];
+    const members: Record<string, ExportValue> = Object.create(null);
+    for (const e of b.exports) {
+      members[e.name] = (e.from === "core"
+        ? coreExports[e.core]
+        : e.from === "built"
+        ? built[e.index]
+        : spaces[e.kind][e.index]) as ExportValue;
+    }
+    built[i] = typedInstance(Object.freeze(members), { tables, type: b.type });
+  }
+  const exports: Record<string, ExportValue> = Object.create(null);
+  for (const e of fused.exports) {
+    exports[e.name] = (!e.local
+      ? spaces[e.kind][e.index]
+      : e.kind === Kind.Instance
+      ? built[e.index]
+      : coreExports[e.name]) as ExportValue;
+  }
+  return typedInstance(Object.freeze(exports), instanceTypeRef(blob, index));
+}
+
+/**
+ * The path of the fused instance whose function is on top of the stack of
+ * `e` (V8 writes `wasm-function[N]` in each wasm frame), under `path`, the
+ * fused module's own; `path` when the stack names none.
+ */
+function fusedTrapPath(e: unknown, fused: FusedModule, path: string[]): string[] {
+  const frame = /wasm-function\[(\d+)\]/.exec(e instanceof Error ? e.stack ?? "" : "");
+  if (frame === null) return path;
+  const func = Number(frame[1]);
+  let at = -1;
+  for (let i = 0; i < fused.functions.length; i++) {
+    // Instances with no functions share a start with the next one: take the last that starts here.
+    if (
+      fused.functions[i] <= func &&
+      (i + 1 === fused.functions.length || fused.functions[i + 1] > func)
+    ) {
+      at = i;
+      break;
+    }
+  }
+  // The last instance is the fused module itself.
+  if (at < 0 || at === fused.instances.length - 1) return path;
+  return [...path, fused.instances[at]];
 }
 
 /** Counts one more instance against the nesting depth and the caller's budget. */
@@ -262,20 +362,20 @@ function spendInstance(site: Site, budget: Budget): void {
 }
 
 /**
- * Runs the instantiation program of the module at `site`, filling its index
- * spaces; returns the values its core module imports, in push order
- * (`undefined` for none).
+ * Runs `initializers`, an instantiation program of the module at `site`,
+ * filling its index spaces; returns the values its core module imports, in
+ * push order (`undefined` for none).
  */
 function runInitializers(
   site: Site,
+  initializers: readonly Initializer[],
   args: Args,
   budget: Budget,
   spaces: IndexSpaces,
 ): unknown[] | undefined {
-  const { blob, index, upvars } = site.parts;
+  const { blob, upvars } = site.parts;
   let coreValues: unknown[] | undefined;
   // Indexed: V8's first optimizing tier runs a for-of here measurably slower.
-  const initializers = blob.compiled.modules[index].initializers;
   for (let i = 0; i < initializers.length; i++) {
     const init = initializers[i];
     switch (init.op) {

@@ -80,6 +80,20 @@ export class ScriptInterpreter {
   readonly #named = new Map<string, Entry>();
   readonly #externs = new Map<number, ExternRef>();
   #current: Entry | undefined;
+  readonly #fuse: boolean;
+  #fused: boolean | undefined;
+
+  /** Whether the module the last command defined was fused; `undefined` when it defined none. */
+  takeFused(): boolean | undefined {
+    const fused = this.#fused;
+    this.#fused = undefined;
+    return fused;
+  }
+
+  #compiled(module: Module): Module {
+    this.#fused = module.fusion().fused;
+    return module;
+  }
 
   /**
    * An interpreter for script `file`. `spectest` is the script's own
@@ -93,9 +107,11 @@ export class ScriptInterpreter {
     options: {
       matchMessages?: boolean;
       transformBinary?: (binary: Uint8Array) => Uint8Array;
+      fuse?: boolean;
     } = {},
   ) {
     this.#file = file;
+    this.#fuse = options.fuse !== false;
     this.#matchMessages = options.matchMessages ?? false;
     this.#transform = options.transformBinary;
     this.#registered = Object.create(null);
@@ -143,7 +159,8 @@ export class ScriptInterpreter {
   /** A script of bare module fields is one module: instantiates the whole text. */
   async inlineModule(): Promise<void> {
     const { source, filename } = this.#file;
-    instantiateSync(await compile(source, { filename }), this.#registered);
+    const module = this.#compiled(await compile(source, { filename, fuse: this.#fuse }));
+    instantiateSync(module, this.#registered);
   }
 
   /** `(module $id? …)`: the current module from now on; importable as `id` when named. */
@@ -244,7 +261,11 @@ export class ScriptInterpreter {
   async #define(form: SList): Promise<Entry> {
     // Bytes from the text are a binary, even when they look like text.
     const bytes = await this.#moduleBytes(form);
-    const module = compileSync(this.#transform === undefined ? bytes : this.#transform(bytes));
+    const module = this.#compiled(
+      compileSync(this.#transform === undefined ? bytes : this.#transform(bytes), {
+        fuse: this.#fuse,
+      }),
+    );
     const instance = instantiateSync(module, this.#registered);
     return { module, instance };
   }

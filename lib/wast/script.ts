@@ -36,6 +36,8 @@ export interface RunOptions {
    * given with `timeoutMs`.
    */
   transformBinary?: (binary: Uint8Array) => Uint8Array;
+  /** Compile modules with fusion (the default) or without (`false`). */
+  fuse?: boolean;
 }
 
 /** One command's outcome. */
@@ -48,6 +50,8 @@ export interface CommandResult {
   command: string;
   /** Whether it passed. */
   ok: boolean;
+  /** For a command that defines a module: whether it was compiled into a fused form. */
+  fused?: boolean;
   /** Why it failed: expected X, got Y. */
   message?: string;
 }
@@ -97,6 +101,7 @@ export async function runCommands(
   progress: Progress = {},
 ): Promise<ScriptResult> {
   const result: ScriptResult = { passed: 0, failed: 0, failures: [] };
+  let interpreter: ScriptInterpreter | undefined;
   const replayUntil = progress.replayUntil ?? 0;
   /** Reports command `index`: passed when there is no failure `message`. */
   const report = (index: number, line: number, command: string, message?: string) => {
@@ -108,6 +113,8 @@ export async function runCommands(
       ok: message === undefined,
       message,
     };
+    const fused = interpreter?.takeFused();
+    if (fused !== undefined) outcome.fused = fused;
     if (outcome.ok) result.passed++;
     else {
       result.failed++;
@@ -127,7 +134,7 @@ export async function runCommands(
     return result;
   }
   const file = new SourceFile(text, filename);
-  const interpreter = new ScriptInterpreter(file, await spectest(), options);
+  interpreter = new ScriptInterpreter(file, await spectest(), options);
 
   // A file of bare module fields is one module (as `inline-module.wast` is).
   if (forms.length > 0 && !isCommand(firstAtomText(forms[0]))) {
