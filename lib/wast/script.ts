@@ -101,7 +101,8 @@ export async function runCommands(
   progress: Progress = {},
 ): Promise<ScriptResult> {
   const result: ScriptResult = { passed: 0, failed: 0, failures: [] };
-  let interpreter: ScriptInterpreter | undefined;
+  // Made once the script is read; reports ask it whether a module was fused.
+  const made: { interpreter?: ScriptInterpreter } = {};
   const replayUntil = progress.replayUntil ?? 0;
   /** Reports command `index`: passed when there is no failure `message`. */
   const report = (index: number, line: number, command: string, message?: string) => {
@@ -113,7 +114,7 @@ export async function runCommands(
       ok: message === undefined,
       message,
     };
-    const fused = interpreter?.takeFused();
+    const fused = made.interpreter?.takeFused();
     if (fused !== undefined) outcome.fused = fused;
     if (outcome.ok) result.passed++;
     else {
@@ -134,7 +135,7 @@ export async function runCommands(
     return result;
   }
   const file = new SourceFile(text, filename);
-  interpreter = new ScriptInterpreter(file, await spectest(), options);
+  const interpreter = made.interpreter = new ScriptInterpreter(file, await spectest(), options);
 
   // A file of bare module fields is one module (as `inline-module.wast` is).
   if (forms.length > 0 && !isCommand(firstAtomText(forms[0]))) {
