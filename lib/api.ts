@@ -6,7 +6,8 @@
 
 import { type CoreErrorSite, locateCoreError, relocatedError } from "./compile/core_offsets.ts";
 import { compileBinary } from "./compile/mod.ts";
-import { fuseModule } from "./fuse/fuse.ts";
+import { fuseModule, FUSION_LIMITS } from "./fuse/fuse.ts";
+import type { PlanLimits } from "./fuse/plan.ts";
 import { detectContent, unknownContentMessage } from "./content.ts";
 import { typeName } from "./errors.ts";
 import { CompileError, WatError } from "./errors.ts";
@@ -228,14 +229,14 @@ function compileBytes(bytes: Uint8Array, fuse: boolean): Module | CoreFailure {
 }
 
 /**
- * `blob` with its root module fused when fusion can and V8 accepts the
+ * `blob` (unfused) with its root module fused, within `limits`, when fusion can and V8 accepts the
  * fused core (compiled here, once); otherwise with the reason it is not.
  * The core modules compiled already are kept: a module value the host
  * instantiates still needs them.
  */
-function fused(blob: LoadedBlob): LoadedBlob {
+export function fused(blob: LoadedBlob, limits: PlanLimits = FUSION_LIMITS): LoadedBlob {
   const { compiled } = blob;
-  let fusion = fuseModule(compiled, compiled.root);
+  let fusion = fuseModule(compiled, compiled.root, limits);
   let core: WebAssembly.Module | undefined;
   if (!("reason" in fusion)) {
     try {

@@ -125,12 +125,8 @@ export interface FusedModule {
    * index space, laid out as the module's own program lays it out.
    */
   readonly initializers: readonly Initializer[];
-  /**
-   * The module's exports: a local one of a core kind is the fused core's
-   * export of that name, a local instance is `built[index]`, and the others
-   * come from the index spaces of `initializers`.
-   */
-  readonly exports: readonly CompiledExport[];
+  /** The module's exports, in the order of its type, and where each comes from. */
+  readonly exports: readonly BuiltExport[];
   /** Instances made from the core instance's exports, each after those it holds. */
   readonly built: readonly BuiltInstance[];
   /** The fused instances, in the order they would be created: their paths, for `inspect`. */
@@ -138,10 +134,11 @@ export interface FusedModule {
   /** The module (in the blob) of each fused instance, in the same order. */
   readonly modules: readonly number[];
   /**
-   * The fused core's index of each fused instance's first function, in the
-   * same order: what names the instance a trap's stack points into.
+   * Where each fused instance's code starts in the fused core, as a byte
+   * offset, in the same order: what names the instance a trap's stack
+   * points into (V8 writes each wasm frame's offset in the module).
    */
-  readonly functions: readonly number[];
+  readonly code: readonly number[];
 }
 
 /** An instance of a fused graph that is exported, built once the core instance exists. */
@@ -152,7 +149,11 @@ export interface BuiltInstance {
   readonly exports: readonly BuiltExport[];
 }
 
-/** An export of a {@linkcode BuiltInstance}, and where its value comes from. */
+/**
+ * An export of a fused module or of a {@linkcode BuiltInstance}, and where
+ * its value comes from. Two exports of one value read the same core export:
+ * V8 makes a new `WebAssembly.Global` for each export of a global.
+ */
 export interface BuiltExport {
   readonly name: string;
   readonly kind: EntityKind;

@@ -70,14 +70,19 @@ export function emitFusedCore(
   layout: Layout,
   exports: readonly CoreExport[],
   types: TypeTables,
-): Uint8Array {
+): { bytes: Uint8Array; code: number[] } {
   const entries = new Map<number, Uint8Array[]>(MERGED.map((id) => [id, []]));
+  // How many function bodies come before each instance's.
+  const bodiesBefore: number[] = [];
+  let bodies = 0;
   const start = new Writer();
   const names = new Map<number, string>();
   const declared: number[] = [];
   for (const node of nodes) {
+    bodiesBefore.push(bodies);
     const info = node.info;
     if (info === null) continue;
+    bodies += info.defined[Kind.Func];
     const { sections, segments } = rewriteSections(
       node.core!,
       layout.mapsOf(node),
@@ -126,7 +131,24 @@ export function emitFusedCore(
     sections.push({ id, payload, offset: -1 });
   }
   if (names.size > 0) sections.push(nameSection(names));
-  return writeSections(sections);
+  const bytes = writeSections(sections);
+  return { bytes, code: codeStarts(bytes, bodiesBefore) };
+}
+
+/** The byte offset in `bytes` of function body `n` for each `n` of `bodiesBefore` (or the section's end). */
+function codeStarts(bytes: Uint8Array, bodiesBefore: readonly number[]): number[] {
+  const code = readSections(bytes).find((s) => s.id === SectionId.Code);
+  if (code === undefined) return bodiesBefore.map(() => 0);
+  const r = new Reader(bytes);
+  r.pos = code.offset;
+  const count = r.count();
+  const starts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    starts.push(r.pos);
+    r.skip(r.length());
+  }
+  starts.push(r.pos);
+  return bodiesBefore.map((n) => starts[Math.min(n, count)]);
 }
 
 /**

@@ -14,7 +14,6 @@ import type {
   BuiltExport,
   BuiltInstance,
   CompiledBlob,
-  CompiledExport,
   FusedModule,
   Fusion,
   Initializer,
@@ -93,10 +92,15 @@ function fuse(blob: CompiledBlob, index: number, limits: PlanLimits): FusedModul
   program.keepModuleSpace(index);
   for (const fusedImport of [...layout.imports]) program.pushHost(fusedImport.sym);
   const exports = compiled.exports.map((e) =>
-    program.export(e.name, e.kind, exportOfNode(blob, plan.root, e.name))
+    program.export(e.name, exportOfNode(blob, plan.root, e.name))
   );
   layout.seal(plan.nodes);
-  const core = emitFusedCore(plan.nodes, layout, program.coreExports(), blob.types);
+  const { bytes: core, code } = emitFusedCore(
+    plan.nodes,
+    layout,
+    program.coreExports(),
+    blob.types,
+  );
   return {
     core,
     initializers: program.initializers,
@@ -104,7 +108,7 @@ function fuse(blob: CompiledBlob, index: number, limits: PlanLimits): FusedModul
     built: program.built,
     instances: plan.nodes.map((n) => n.label || "the module itself"),
     modules: plan.nodes.map((n) => n.compiled),
-    functions: plan.nodes.map((n) => layout.firstFunction(n)),
+    code,
   };
 }
 
@@ -127,7 +131,10 @@ class FusedProgram {
   readonly #builtOf = new Map<object, number>();
   readonly #coreRefs: CoreRef[] = [];
   readonly #coreNames = new Map<string, string>();
+  /** The module's export names: a generated core export name must be none of them. */
   readonly #usedNames: Set<string>;
+  /** The fused core's export names so far. */
+  readonly #takenNames = new Set<string>();
   readonly #ordinal = new Map<PlanNode, number>();
 
   constructor(blob: CompiledBlob, plan: Plan, layout: Layout) {
@@ -229,19 +236,8 @@ class FusedProgram {
   }
 
   /** Top-level export `name` of the fused module, `value` as planned. */
-  export(name: string, kind: EntityKind, value: Sym): CompiledExport {
-    switch (value.t) {
-      case "item":
-        this.#coreRefs.push({ name, item: value });
-        return { name, kind, index: 0, local: true };
-      case "node":
-      case "bundle":
-        return { name, kind, index: this.#builtIndex(value), local: true };
-      case "host":
-        return { name, kind, index: this.#hostValue(value), local: false };
-      case "module":
-        return { name, kind, index: this.#moduleIndex(value), local: false };
-    }
+  export(name: string, value: Sym): BuiltExport {
+    return this.#member(name, value, name);
   }
 
   /** The index of the built instance of `sym`, built once, after the instances it holds. */
@@ -267,10 +263,20 @@ class FusedProgram {
     return index;
   }
 
-  #member(name: string, value: Sym): BuiltExport {
+  /**
+   * Export `name` of an instance being built, or of the module itself
+   * (`ownName` is then its name, which its core export takes if it can).
+   */
+  #member(name: string, value: Sym, ownName?: string): BuiltExport {
     switch (value.t) {
       case "item":
-        return { name, kind: value.kind, from: "core", index: 0, core: this.#coreName(value) };
+        return {
+          name,
+          kind: value.kind,
+          from: "core",
+          index: 0,
+          core: this.#coreName(value, ownName),
+        };
       case "node":
       case "bundle":
         return {
@@ -293,14 +299,23 @@ class FusedProgram {
     }
   }
 
-  /** The fused core's export name for `item`: one per item, none a top-level export's name. */
-  #coreName(item: ItemSym): string {
-    const key = `${this.#ordinal.get(item.node)} ${item.kind} ${item.index}`;
+  /**
+   * The fused core's export name for `item`: one per item (for a global,
+   * one per export it was read through), `ownName` when that is free, else
+   * a name no export of the module has.
+   */
+  #coreName(item: ItemSym, ownName?: string): string {
+    const via = item.kind === Kind.Global ? item.via : "";
+    const key = `${this.#ordinal.get(item.node)} ${item.kind} ${item.index} ${via}`;
     let name = this.#coreNames.get(key);
     if (name === undefined) {
-      name = `#${this.#coreNames.size}`;
-      while (this.#usedNames.has(name)) name = `#${name}`;
-      this.#usedNames.add(name);
+      if (ownName !== undefined && !this.#takenNames.has(ownName)) {
+        name = ownName;
+      } else {
+        name = `#${this.#coreNames.size}`;
+        while (this.#usedNames.has(name) || this.#takenNames.has(name)) name = `#${name}`;
+      }
+      this.#takenNames.add(name);
       this.#coreNames.set(key, name);
       this.#coreRefs.push({ name, item });
     }

@@ -105,12 +105,6 @@ export class Layout {
     }
   }
 
-  /** The fused index of `node`'s first function: where its functions start (or would). */
-  firstFunction(node: PlanNode): number {
-    const bases = this.#bases.get(node);
-    return this.#importCounts[0] + (bases?.defined[0] ?? this.defined[0]);
-  }
-
   /** How many items of `kind` the fused core imports. */
   importCount(kind: CoreKind): number {
     return this.#importCounts[kind];

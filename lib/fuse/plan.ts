@@ -29,12 +29,17 @@ export interface HostSym {
   readonly path: readonly string[];
 }
 
-/** Item `index` of the index space of `kind` of `node`'s core module. */
+/**
+ * Item `index` of the index space of `kind` of `node`'s core module. For a
+ * global, `via` is the core export it was read through: V8 makes one
+ * `WebAssembly.Global` per export of a global, so that is its identity.
+ */
 export interface ItemSym {
   readonly t: "item";
   readonly node: PlanNode;
   readonly kind: CoreKind;
   readonly index: number;
+  readonly via: string;
 }
 
 /** A module value whose code is module `compiled` of the blob, with what it closed over. */
@@ -287,7 +292,23 @@ export function exportOfNode(blob: CompiledBlob, node: PlanNode, name: string): 
   const e = blob.modules[node.compiled].exports.find((x) => x.name === name);
   if (e === undefined) throw new NotFusable(`instance has no export "${name}"`);
   if (!e.local) return node.spaces[e.kind][e.index];
-  const core = node.info?.exports.get(name);
-  if (core === undefined) throw new NotFusable(`core module has no export "${name}"`);
-  return { t: "item", node, kind: core.kind, index: core.index };
+  const info = node.info;
+  const core = info?.exports.get(name);
+  if (info == null || core === undefined) {
+    throw new NotFusable(`core module has no export "${name}"`);
+  }
+  if (core.kind === Kind.Global && core.index < info.imported[Kind.Global]) {
+    // A core instance exports an imported global as the object it was given.
+    return node.coreValues[importPosition(info, Kind.Global, core.index)];
+  }
+  return { t: "item", node, kind: core.kind, index: core.index, via: name };
+}
+
+/** Where the `ordinal`-th import of `kind` is among all of a core module's imports. */
+function importPosition(info: CoreInfo, kind: CoreKind, ordinal: number): number {
+  let seen = 0;
+  for (let i = 0; i < info.importKinds.length; i++) {
+    if (info.importKinds[i] === kind && seen++ === ordinal) return i;
+  }
+  throw new NotFusable(`core module has no ${kind} import ${ordinal}`);
 }

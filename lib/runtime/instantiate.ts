@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { CompiledModule, FusedModule, Initializer, InstantiateArg } from "../compiled.ts";
+import type {
+  BuiltExport,
+  CompiledModule,
+  FusedModule,
+  Initializer,
+  InstantiateArg,
+} from "../compiled.ts";
 import { LinkError } from "../errors.ts";
 import { isCoreKind, Kind, unreachable } from "../ir.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
@@ -284,10 +290,12 @@ function runFused(site: Site, fused: FusedModule, args: Args, budget: Budget): I
       coreValues.length === 0 ? NO_IMPORTS : coreImports(coreValues),
     ).exports;
   } catch (e) {
+    // V8 links every import before anything runs, and the boundary cannot
+    // check a wasm function's type: separate instances, run as they are,
+    // fail where and when they would, after what ran before.
     if (e instanceof WebAssembly.LinkError) {
-      throw new LinkError(`incompatible import type: ${e.message}`, { path: pathOf(site) }, {
-        cause: e,
-      });
+      budget.left += fused.instances.length - 1;
+      return null;
     }
     if (isStackExhaustion(e)) throw stackTrap(e, fusedTrapPath(e, fused, pathOf(site)));
     throw e;
@@ -299,46 +307,48 @@ function runFused(site: Site, fused: FusedModule, args: Args, budget: Budget): I
   const built: Instance[] = new Array(fused.built.length);
   for (let i = 0; i < fused.built.length; i++) {
     const b = fused.built[i];
-    const members: Record<string, ExportValue> = Object.create(null);
-    for (const e of b.exports) {
-      members[e.name] = (e.from === "core"
-        ? coreExports[e.core]
-        : e.from === "built"
-        ? built[e.index]
-        : spaces[e.kind][e.index]) as ExportValue;
-    }
-    built[i] = typedInstance(Object.freeze(members), { tables, type: b.type });
+    built[i] = typedInstance(exportsFrom(b.exports, coreExports, spaces, built), {
+      tables,
+      type: b.type,
+    });
   }
+  return typedInstance(
+    exportsFrom(fused.exports, coreExports, spaces, built),
+    instanceTypeRef(blob, index),
+  );
+}
+
+/** The exports object of `list`: each from the fused core instance, the index spaces or `built`. */
+function exportsFrom(
+  list: readonly BuiltExport[],
+  coreExports: WebAssembly.Exports,
+  spaces: IndexSpaces,
+  built: readonly Instance[],
+): Record<string, ExportValue> {
   const exports: Record<string, ExportValue> = Object.create(null);
-  for (const e of fused.exports) {
-    exports[e.name] = (!e.local
-      ? spaces[e.kind][e.index]
-      : e.kind === Kind.Instance
+  for (const e of list) {
+    exports[e.name] = (e.from === "core"
+      ? coreExports[e.core]
+      : e.from === "built"
       ? built[e.index]
-      : coreExports[e.name]) as ExportValue;
+      : spaces[e.kind][e.index]) as ExportValue;
   }
-  return typedInstance(Object.freeze(exports), instanceTypeRef(blob, index));
+  return Object.freeze(exports);
 }
 
 /**
- * The path of the fused instance whose function is on top of the stack of
- * `e` (V8 writes `wasm-function[N]` in each wasm frame), under `path`, the
- * fused module's own; `path` when the stack names none.
+ * The path of the fused instance whose code is on top of the stack of `e`
+ * (V8 writes each wasm frame's byte offset in its module), under `path`,
+ * the fused module's own; `path` when the stack shows none.
  */
 function fusedTrapPath(e: unknown, fused: FusedModule, path: string[]): string[] {
-  const frame = /wasm-function\[(\d+)\]/.exec(e instanceof Error ? e.stack ?? "" : "");
+  const frame = /wasm-function\[\d+\]:0x([0-9a-f]+)/.exec(e instanceof Error ? e.stack ?? "" : "");
   if (frame === null) return path;
-  const func = Number(frame[1]);
+  const offset = parseInt(frame[1], 16);
   let at = -1;
-  for (let i = 0; i < fused.functions.length; i++) {
-    // Instances with no functions share a start with the next one: take the last that starts here.
-    if (
-      fused.functions[i] <= func &&
-      (i + 1 === fused.functions.length || fused.functions[i + 1] > func)
-    ) {
-      at = i;
-      break;
-    }
+  // The last instance whose code starts at or before the offset (one with no code starts where the next does).
+  for (let i = 0; i < fused.code.length; i++) {
+    if (fused.code[i] <= offset) at = i;
   }
   // The last instance is the fused module itself.
   if (at < 0 || at === fused.instances.length - 1) return path;

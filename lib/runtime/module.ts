@@ -8,7 +8,7 @@
 
 import { readArtifact } from "../artifact/read.ts";
 import { writeArtifact } from "../artifact/write.ts";
-import type { CompiledBlob, CompiledModule, FusedModule } from "../compiled.ts";
+import type { CompiledBlob, CompiledExport, CompiledModule, FusedModule } from "../compiled.ts";
 import { CompileError, LinkError } from "../errors.ts";
 import { formatEntityType, formatValType } from "../format.ts";
 import { type CoreKind, type EntityKind, isCoreKind, Kind, kindName, withArticle } from "../ir.ts";
@@ -72,8 +72,9 @@ export function loadBlob(
     fusedCores: new Array(count),
     fusedExportsOnly: compiled.modules.map((module) => {
       const fused = fusedFormOf(module);
+      // The core exports exactly the module's exports when each reads its own name.
       return fused !== undefined && fused.built.length === 0 &&
-        fused.exports.every((e) => e.local && isCoreKind(e.kind));
+        fused.exports.every((e) => e.from === "core" && e.core === e.name);
     }),
   };
   loadedBlobs.add(blob);
@@ -473,10 +474,10 @@ export function fusedCoreOf(
  * export a built instance reads.
  */
 function fusedShape(module: CompiledModule, fused: FusedModule): CompiledModule {
-  const exports = fused.exports.filter((e) => e.local && isCoreKind(e.kind));
-  const names = new Set(exports.map((e) => e.name));
-  for (const b of fused.built) {
-    for (const e of b.exports) {
+  const exports: CompiledExport[] = [];
+  const names = new Set<string>();
+  for (const list of [fused.exports, ...fused.built.map((b) => b.exports)]) {
+    for (const e of list) {
       if (e.from !== "core" || names.has(e.core)) continue;
       names.add(e.core);
       exports.push({ name: e.core, kind: e.kind, index: 0, local: true });

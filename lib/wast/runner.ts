@@ -130,7 +130,14 @@ export class ScriptRunner {
       this.#worker ??= new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
       const ending = await runInWorker(
         this.#worker,
-        { text, filename, matchMessages: options.matchMessages ?? false, replayUntil: next, skip },
+        {
+          text,
+          filename,
+          matchMessages: options.matchMessages ?? false,
+          fuse: options.fuse !== false,
+          replayUntil: next,
+          skip,
+        },
         limit,
         {
           plan: (commands) => plan = commands,

@@ -16,7 +16,7 @@ import type {
 import { isCoreKind, Kind } from "../../ir.ts";
 import type { TypeTables } from "../../types.ts";
 import type { ArtifactReader } from "../bytes.ts";
-import { BYTES, type Codec, flag, oneOf, STRING, vec } from "../codec.ts";
+import { BYTES, type Codec, oneOf, STRING, vec } from "../codec.ts";
 import { type BlobContext, Replay } from "./context.ts";
 import { KIND } from "./entity.ts";
 import { INITIALIZER, verifyInitializer } from "./initializer.ts";
@@ -60,24 +60,10 @@ const BUILT: Codec<BuiltInstance, BlobContext> = {
 const BUILT_EXPORTS = vec(BUILT_EXPORT, "built export");
 const BUILT_INSTANCES = vec(BUILT, "built instance");
 const FUSED_INITIALIZERS = vec(INITIALIZER, "initializer");
-const LOCAL = flag("malformed export");
-const FUSED_EXPORTS = vec<FusedModule["exports"][number]>({
-  write(w, e) {
-    w.string(e.name);
-    KIND.write(w, e.kind);
-    w.uint(e.index);
-    LOCAL.write(w, e.local);
-  },
-  read(r) {
-    const e = { name: r.string(), kind: KIND.read(r), index: r.uint(), local: LOCAL.read(r) };
-    if (e.local && !isCoreKind(e.kind) && e.kind !== Kind.Instance) r.fail("malformed export");
-    return e;
-  },
-}, "export");
 const PATHS = vec(STRING, "fused instance");
-const FUNCTION_STARTS = vec<number>(
+const CODE_STARTS = vec<number>(
   { write: (w, n) => w.uint(n), read: (r) => r.uint() },
-  "function",
+  "code offset",
 );
 const FUSED_MODULES = vec<number, BlobContext>({
   write: (w, m) => w.uint(m),
@@ -88,20 +74,20 @@ const FUSED: Codec<FusedModule, BlobContext> = {
   write(w, f) {
     BYTES.write(w, f.core);
     FUSED_INITIALIZERS.write(w, f.initializers);
-    FUSED_EXPORTS.write(w, f.exports);
+    BUILT_EXPORTS.write(w, f.exports);
     BUILT_INSTANCES.write(w, f.built);
     PATHS.write(w, f.instances);
     FUSED_MODULES.write(w, f.modules);
-    FUNCTION_STARTS.write(w, f.functions);
+    CODE_STARTS.write(w, f.code);
   },
   read: (r, c) => ({
     core: BYTES.read(r),
     initializers: FUSED_INITIALIZERS.read(r, c),
-    exports: FUSED_EXPORTS.read(r),
+    exports: BUILT_EXPORTS.read(r),
     built: BUILT_INSTANCES.read(r, c),
     instances: PATHS.read(r),
     modules: FUSED_MODULES.read(r, c),
-    functions: FUNCTION_STARTS.read(r),
+    code: CODE_STARTS.read(r),
   }),
 };
 
@@ -162,19 +148,24 @@ export function verifyFusion(
   }
   if (
     fused.modules.length !== fused.instances.length ||
-    fused.functions.length !== fused.instances.length
+    fused.code.length !== fused.instances.length
   ) {
     r.fail("fused modules and instances do not match");
   }
   const builtCount = fused.built.length;
-  fused.built.forEach((b, i) => {
-    for (const e of b.exports) {
-      if (e.from === "space") {
-        replay.inRange(e.kind, e.index, `built export ${JSON.stringify(e.name)}`);
-      }
-      // Each built instance holds only those built before it.
-      if (e.from === "built" && e.index >= i) r.fail("a built instance holds a later one");
+  const checkSource = (e: BuiltExport, what: string, builtBelow: number) => {
+    if (e.from === "space") replay.inRange(e.kind, e.index, `${what} ${JSON.stringify(e.name)}`);
+    // Each built instance holds only those built before it.
+    if (e.from === "built" && e.index >= builtBelow) {
+      r.fail(`${what} ${JSON.stringify(e.name)}: built instance out of range`);
     }
+  };
+  fused.built.forEach((b, i) => {
+    const promised = blob.types.instances[b.type].exports;
+    const matches = promised.length === b.exports.length &&
+      promised.every((p, k) => p.name === b.exports[k].name && p.type.kind === b.exports[k].kind);
+    if (!matches) r.fail(`built instance ${i} does not match its instance type`);
+    for (const e of b.exports) checkSource(e, "built export", i);
   });
   const promised = blob.types.modules[blob.modules[self].type].exports;
   if (fused.exports.length !== promised.length) {
@@ -184,9 +175,6 @@ export function verifyFusion(
     if (e.name !== promised[i].name || e.kind !== promised[i].type.kind) {
       r.fail(`fused export ${JSON.stringify(e.name)} does not match the module type`);
     }
-    if (e.local && e.kind === Kind.Instance && e.index >= builtCount) {
-      r.fail(`fused export ${JSON.stringify(e.name)}: built instance out of range`);
-    }
-    if (!e.local) replay.inRange(e.kind, e.index, `fused export ${JSON.stringify(e.name)}`);
+    checkSource(e, "fused export", builtCount);
   });
 }
