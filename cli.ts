@@ -78,6 +78,8 @@ Options (before FILE):
                         FILE's module itself where NAME is a module import
   --invoke NAME         call export NAME with ARGS (i32, i64, f32, f64) and
                         print the result
+  --no-fuse             compile FILE and the preloads without fusion: one
+                        core instance per instance (not for artifacts)
   --                    end of options
 
 Examples:
@@ -112,8 +114,8 @@ artifact is refused).`,
   },
   compile: {
     summary: "compile a binary or text into a portable artifact, or a self-contained ES module",
-    usage: `mlink compile FILE -o OUT.mlk
-mlink compile FILE --esm -o OUT.js
+    usage: `mlink compile FILE [--no-fuse] -o OUT.mlk
+mlink compile FILE --esm [--no-fuse] -o OUT.js
 
 Compiles FILE (module-linking binary or text; with --esm also an artifact)
 and writes its artifact, which \`run\`, \`Module.deserialize\` and
@@ -126,9 +128,15 @@ runnable with no permissions and importable by URL. It exports \`module\`,
 bindings are written beside it (OUT.d.ts) and found by Deno through the
 module's @ts-self-types comment.
 
+By default a module whose instance graph is known when it is compiled is
+fused into one core module (see docs/fusion.md; \`inspect\` tells whether it
+was, and why not); --no-fuse compiles it without fusion, one core instance
+per instance, and the artifact keeps it so. FILE must then be a binary or
+text.
+
 -o - writes the artifact to standard output (not with --esm, which writes
 two files).`,
-    args: fileToFileArgs("compile", ["--esm"]),
+    args: fileToFileArgs("compile", ["--esm", "--no-fuse"]),
     async run(args) {
       const [file] = args.operands;
       const out = args.value("--output")!;
@@ -136,7 +144,7 @@ two files).`,
       if (esm && out === STDOUT) {
         throw new UsageError("compile --esm writes OUT.js and OUT.d.ts: -o needs a file name");
       }
-      const module = await loadModule(file);
+      const module = await loadModule(file, { fuse: !args.flag("--no-fuse") });
       const artifact = module.serialize();
       if (!esm) {
         await writeOutput(out, artifact);
@@ -210,15 +218,21 @@ Example:
   },
   inspect: {
     summary: "show the tree of nested modules, imports, exports and initializers",
-    usage: `mlink inspect FILE [--json]
+    usage: `mlink inspect FILE [--json] [--no-fuse]
 
 FILE is a module-linking binary, text or artifact (detected by content).
 Prints each module with its imports, exports, initializers and core size;
---json prints the same tree as JSON.`,
-    args: fileArgs("inspect", ["--json"]),
+--json prints the same tree as JSON.
+
+The top-level module also says whether it was fused into one core module:
+"fused: N instances into one core module (B bytes)" and the paths of those
+instances in the order they are created (the last is the module itself),
+or "not fused: REASON". An artifact tells how it was compiled. --no-fuse
+compiles a binary or text without fusion, as \`compile --no-fuse\` does.`,
+    args: fileArgs("inspect", ["--json", "--no-fuse"]),
     async run(args) {
       const [file] = args.operands;
-      const tree = inspectModule(await loadModule(file));
+      const tree = inspectModule(await loadModule(file, { fuse: !args.flag("--no-fuse") }));
       console.log(
         args.flag("--json") ? JSON.stringify(tree, null, 2) : formatInspection(tree),
       );
@@ -283,13 +297,15 @@ Writes to standard output, or with -o to OUT.`,
   wast: {
     summary: "run WebAssembly scripts (.wast) through mlink",
     usage: `mlink wast FILE… [--filter SUBSTRING] [--verbose] [--messages] [--timeout MS]
+           [--no-fuse]
 
 Runs each script: modules go through mlink's pipeline (text → binary →
 compile → instantiate). Prints one line per failure (file:line, command,
 expected vs got), a summary per file, and finally "N passed, N failed".
 A malformed command (wrong operands, an argument of the wrong type) is a
 failure too. --filter runs only files whose path contains SUBSTRING;
---verbose prints every command; --messages also checks expected error texts
+--verbose prints every command, and whether each module it defines was
+fused into one core module; --messages also checks expected error texts
 against our messages.
 
 --timeout MS limits every command to MS milliseconds (default ${DEFAULT_COMMAND_TIMEOUT_MS}).
@@ -297,6 +313,9 @@ The scripts run in a worker; a command that takes longer fails with
 "timed out after MS ms", and its script goes on in a fresh worker that first
 replays the commands before it. --timeout 0 runs the scripts in this
 process, a little faster but with no limit: a script that loops for ever hangs.
+
+--no-fuse compiles every module without fusion (one core instance per
+instance), to compare with the default, fused compilation.
 Exits non-zero if anything failed.`,
     args: {
       command: "wast",
@@ -305,6 +324,7 @@ Exits non-zero if anything failed.`,
         "--verbose": { value: false },
         "--messages": { value: false },
         "--timeout": { value: true },
+        "--no-fuse": { value: false },
       },
       operands: { name: "FILE…", min: 1, max: Infinity, missing: "wast needs FILE…" },
     },
@@ -322,9 +342,13 @@ Exits non-zero if anything failed.`,
       using runner = new ScriptRunner({
         matchMessages: args.flag("--messages"),
         timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
+        fuse: !args.flag("--no-fuse"),
         onCommand(r) {
           if (!r.ok) console.log(`${r.file}:${r.line}: ${r.command}: ${r.message}`);
-          else if (verbose) console.log(`${r.file}:${r.line}: ${r.command}: ok`);
+          else if (verbose) {
+            const fused = r.fused === undefined ? "" : r.fused ? " (fused)" : " (not fused)";
+            console.log(`${r.file}:${r.line}: ${r.command}: ok${fused}`);
+          }
         },
       });
       for (const [i, file] of files.entries()) {

@@ -36,6 +36,7 @@ export {
 export type { Imports } from "./lib/runtime/linker.ts";
 export {
   type ExternKind,
+  type FusionReport,
   Module,
   type ModuleExportDescriptor,
   type ModuleImportDescriptor,

@@ -53,7 +53,8 @@ function paired(
 }
 
 function coresOf(ir: ModuleIR) {
-  const module = compileSync(binary(ir));
+  // Unfused, as the hand glue beside it: fusion.bench.ts measures fused modules.
+  const module = compileSync(binary(ir), { fuse: false });
   const { blob, index } = moduleParts(module);
   const compiled = blob.compiled;
   const core = (i: number) => blob.cores[i]!;

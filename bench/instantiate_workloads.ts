@@ -27,7 +27,8 @@ export interface InstantiatePair {
 
 /** A compiled workload, with the `WebAssembly.Module` mlink compiled for each of its modules. */
 function compiledOf(ir: ModuleIR) {
-  const module = compileSync(binary(ir));
+  // Unfused: these workloads measure separate instances against hand glue (fusion: fusion.bench.ts).
+  const module = compileSync(binary(ir), { fuse: false });
   const { blob, index } = moduleParts(module);
   const core = (i: number): WebAssembly.Module => {
     const compiled = blob.cores[i];

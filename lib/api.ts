@@ -6,6 +6,8 @@
 
 import { type CoreErrorSite, locateCoreError, relocatedError } from "./compile/core_offsets.ts";
 import { compileBinary } from "./compile/mod.ts";
+import { fuseModule, FUSION_LIMITS } from "./fuse/fuse.ts";
+import type { PlanLimits } from "./fuse/plan.ts";
 import { detectContent, unknownContentMessage } from "./content.ts";
 import { typeName } from "./errors.ts";
 import { CompileError, WatError } from "./errors.ts";
@@ -71,6 +73,12 @@ export interface CompileOptions {
   filename?: string;
   /** Reads the files of nested `(module $m (file "m.wasm"))` forms in text; see `lib/file_reader.ts`. */
   readFile?: (path: string) => Uint8Array | Promise<Uint8Array>;
+  /**
+   * Compile the module's instance graph into one core module when it is
+   * known at compile time (default `true`; see `docs/fusion.md`). `false`
+   * keeps one core instance per instance, for debugging and comparison.
+   */
+  fuse?: boolean;
 }
 
 /** What `compile` was given, after checking it: a binary's bytes or text. */
@@ -136,6 +144,7 @@ function sourceOf(source: unknown, caller: string): Source {
 interface TextOptions {
   filename?: string;
   readFile?: (path: string) => Uint8Array | Promise<Uint8Array>;
+  fuse?: boolean;
 }
 
 /** Checks an options object; `fail` makes the error for a misuse. */
@@ -144,16 +153,20 @@ export function checkOptions(options: unknown, fail: (message: string) => Error)
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw fail(`options must be an object, got ${typeName(options)}`);
   }
-  const { filename, readFile } = options as Record<string, unknown>;
+  const { filename, readFile, fuse } = options as Record<string, unknown>;
   if (filename !== undefined && typeof filename !== "string") {
     throw fail(`options.filename must be a string, got ${typeName(filename)}`);
   }
   if (readFile !== undefined && typeof readFile !== "function") {
     throw fail(`options.readFile must be a function, got ${typeName(readFile)}`);
   }
+  if (fuse !== undefined && typeof fuse !== "boolean") {
+    throw fail(`options.fuse must be a boolean, got ${typeName(fuse)}`);
+  }
   return {
     filename: filename as string | undefined,
     readFile: readFile as TextOptions["readFile"],
+    fuse: fuse as boolean | undefined,
   };
 }
 
@@ -188,9 +201,10 @@ export async function compile(
 ): Promise<Module> {
   const checked = checkOptions(options, (message) => new CompileError(`compile: ${message}`));
   const input = sourceOf(source, "compile");
-  if ("bytes" in input) return compiled(compileBytes(input.bytes));
+  const fuse = checked.fuse !== false;
+  if ("bytes" in input) return compiled(compileBytes(input.bytes, fuse));
   const bytes = await parseWat(input.text, checked);
-  const result = compileBytes(bytes);
+  const result = compileBytes(bytes, fuse);
   if (result instanceof Module) return result;
   throw await textError(result, input.text, checked.filename ?? "input.wat");
 }
@@ -206,10 +220,39 @@ function compiled(result: Module | CoreFailure): Module {
   throw result.error;
 }
 
-function compileBytes(bytes: Uint8Array): Module | CoreFailure {
+function compileBytes(bytes: Uint8Array, fuse: boolean): Module | CoreFailure {
   const blob = loadBlob(compileBinary(bytes));
   const failure = compileCores(blob, bytes);
-  return failure ?? new Module(blob, blob.compiled.root);
+  if (failure !== undefined) return failure;
+  const result = fuse ? fused(blob) : blob;
+  return new Module(result, result.compiled.root);
+}
+
+/**
+ * `blob` (unfused) with its root module fused, within `limits`, when fusion can and V8 accepts the
+ * fused core (compiled here, once); otherwise with the reason it is not.
+ * The core modules compiled already are kept: a module value the host
+ * instantiates still needs them.
+ */
+export function fused(blob: LoadedBlob, limits: PlanLimits = FUSION_LIMITS): LoadedBlob {
+  const { compiled } = blob;
+  let fusion = fuseModule(compiled, compiled.root, limits);
+  let core: WebAssembly.Module | undefined;
+  if (!("reason" in fusion)) {
+    try {
+      core = new WebAssembly.Module(fusion.core as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      fusion = {
+        reason: `V8 refused the fused core module: ${e instanceof Error ? e.message : e}`,
+      };
+    }
+  }
+  const modules = compiled.modules.slice();
+  modules[compiled.root] = { ...modules[compiled.root], fusion };
+  const result = loadBlob({ ...compiled, modules });
+  blob.cores.forEach((c, i) => result.cores[i] = c);
+  if (core !== undefined) result.fusedCores[compiled.root] = core;
+  return result;
 }
 
 /**
@@ -269,12 +312,14 @@ async function textError(failure: CoreFailure, text: string, filename: string): 
  */
 export function compileSync(
   source: Uint8Array | ArrayBuffer | ArrayBufferView,
+  options?: Pick<CompileOptions, "fuse">,
 ): Module {
+  const checked = checkOptions(options, (message) => new CompileError(`compileSync: ${message}`));
   const input = sourceOf(source, "compileSync");
   if ("text" in input) {
     throw new CompileError(
       "this is WebAssembly text: compileSync takes binaries, text needs the asynchronous compile()",
     );
   }
-  return compiled(compileBytes(input.bytes));
+  return compiled(compileBytes(input.bytes, checked.fuse !== false));
 }

@@ -99,6 +99,72 @@ export interface CompiledModule {
   readonly upvars: readonly ModuleUpvar[];
   /** Indices (in the blob) of the modules nested directly inside it. */
   readonly children: readonly number[];
+  /**
+   * What fused compilation made of it: its whole instance graph as one core
+   * module, or why that was not done; `null` when fusion was not tried.
+   */
+  readonly fusion: Fusion | null;
+}
+
+/** The outcome of fusing a module: the fused form, or why there is none. */
+export type Fusion = FusedModule | { readonly reason: string };
+
+/**
+ * A module whose instances, nested ones included, are all known at compile
+ * time, compiled into one core module. Instantiating it runs `initializers`
+ * (which only take host values and make module values), instantiates
+ * `core` once, and builds the instances the module exports from the core
+ * instance's exports. It behaves as the module's own program would.
+ */
+export interface FusedModule {
+  /** The fused core module: every instance's code, memories, tables, globals, tags and segments. */
+  readonly core: Uint8Array;
+  /**
+   * A program of `import`, `alias`, `module` and `upvar` steps only: the
+   * host values the fused core imports, in push order, and the module
+   * index space, laid out as the module's own program lays it out.
+   */
+  readonly initializers: readonly Initializer[];
+  /** The module's exports, in the order of its type, and where each comes from. */
+  readonly exports: readonly BuiltExport[];
+  /** Instances made from the core instance's exports, each after those it holds. */
+  readonly built: readonly BuiltInstance[];
+  /** The fused instances, in the order they would be created: their paths, for `inspect`. */
+  readonly instances: readonly string[];
+  /** The module (in the blob) of each fused instance, in the same order. */
+  readonly modules: readonly number[];
+  /**
+   * Where each fused instance's code starts in the fused core, as a byte
+   * offset, in the same order: what names the instance a trap's stack
+   * points into (V8 writes each wasm frame's offset in the module).
+   */
+  readonly code: readonly number[];
+}
+
+/** An instance of a fused graph that is exported, built once the core instance exists. */
+export interface BuiltInstance {
+  /** Its instance type, in `types.instances`. */
+  readonly type: number;
+  /** Its exports, in the order of its type. */
+  readonly exports: readonly BuiltExport[];
+}
+
+/**
+ * An export of a fused module or of a {@linkcode BuiltInstance}, and where
+ * its value comes from. Two exports of one value read the same core export:
+ * V8 makes a new `WebAssembly.Global` for each export of a global.
+ */
+export interface BuiltExport {
+  readonly name: string;
+  readonly kind: EntityKind;
+  /**
+   * `core`: the fused core instance's export named `core`; `space`: item
+   * `index` of the index space of `kind`; `built`: instance `built[index]`.
+   */
+  readonly from: "core" | "space" | "built";
+  readonly index: number;
+  /** The core export's name when `from` is `core`, else `""`. */
+  readonly core: string;
 }
 
 /** Every module of one compiled binary, with their shared types. */

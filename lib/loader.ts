@@ -27,6 +27,7 @@ export { deserialize, loadArtifact } from "./deploy/load.ts";
 export { loadFromManifest, type LoadFromManifestOptions } from "./deploy/manifest.ts";
 export {
   type ExternKind,
+  type FusionReport,
   Module,
   type ModuleExportDescriptor,
   type ModuleImportDescriptor,

@@ -26,6 +26,7 @@ export type { InstantiateOptions } from "./runtime/instantiate.ts";
 export type { Imports } from "./runtime/linker.ts";
 export type {
   ExternKind,
+  FusionReport,
   Module,
   ModuleExportDescriptor,
   ModuleImportDescriptor,

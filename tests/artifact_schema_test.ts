@@ -421,6 +421,7 @@ class Generator {
       instanceType: tables.instanceOf(type),
       upvars,
       children,
+      fusion: null,
     };
   }
 

@@ -4,6 +4,7 @@
 
 import { assert, assertEquals } from "@std/assert";
 import { bin, code, ex, exports, func, funcs, I32, types } from "./helpers/build.ts";
+import { Module } from "../mod.ts";
 
 const cli = new URL("../cli.ts", import.meta.url).pathname;
 const example = new URL("../examples/hello.wat", import.meta.url).pathname;
@@ -213,6 +214,131 @@ Deno.test("print: a binary as text that parse turns back into the same binary", 
     const help = await mlink("help");
     assert(help.stdout.includes("  validate    "), help.stdout);
     assert(help.stdout.includes("  print       "), help.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A closed instance graph: compiled by default into one core module. */
+const CLOSED = `(module
+  (module $c (func (export "f") (result i32) i32.const 7))
+  (instance $i (instantiate $c))
+  (export "f" (func $i "f")))`;
+
+Deno.test("compile --no-fuse: an artifact without fusion, which runs as the fused one does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const source = `${dir}/closed.wat`;
+    await Deno.writeTextFile(source, CLOSED);
+    const fused = await mlink("compile", source, "-o", `${dir}/fused.mlk`);
+    assertEquals(fused.code, 0, fused.stderr);
+    const unfused = await mlink("compile", source, "--no-fuse", "-o", `${dir}/unfused.mlk`);
+    assertEquals(unfused.code, 0, unfused.stderr);
+    const fusedModule = Module.deserialize(await Deno.readFile(`${dir}/fused.mlk`));
+    assertEquals(fusedModule.fusion(), {
+      fused: true,
+      instances: ["module $c", "the module itself"],
+    });
+    const report = Module.deserialize(await Deno.readFile(`${dir}/unfused.mlk`)).fusion();
+    assertEquals(report.fused, false);
+    assert(!report.fused && report.reason.includes("fuse: false"), JSON.stringify(report));
+    for (const artifact of ["fused.mlk", "unfused.mlk"]) {
+      const r = await mlink("run", "--invoke", "f", `${dir}/${artifact}`);
+      assertEquals([r.code, r.stdout.trim(), r.stderr], [0, "7", ""], artifact);
+    }
+    // run compiles without fusion too; an artifact was compiled already, fused or not.
+    const run = await mlink("run", "--no-fuse", "--invoke", "f", source);
+    assertEquals([run.code, run.stdout.trim()], [0, "7"], run.stderr);
+    const again = await mlink("run", "--no-fuse", "--invoke", "f", `${dir}/fused.mlk`);
+    assertEquals(again.code, 2);
+    assert(
+      again.stderr.startsWith(
+        `error: --no-fuse: ${dir}/fused.mlk is an artifact, compiled already`,
+      ),
+      again.stderr,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inspect: the fused instances, or why the module is not fused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const source = `${dir}/closed.wat`;
+    await Deno.writeTextFile(source, CLOSED);
+    assertEquals((await mlink("compile", source, "-o", `${dir}/fused.mlk`)).code, 0);
+    assertEquals((await mlink("compile", source, "--no-fuse", "-o", `${dir}/un.mlk`)).code, 0);
+    const fusedLines = (lines: string[]) => {
+      assertEquals(lines[0], "(top level): core module 0 bytes, 3 initializers");
+      assert(
+        /^ {2}fused: 2 instances into one core module \(\d+ bytes\)$/.test(lines[1]),
+        lines[1],
+      );
+      assertEquals(lines.slice(2, 4), ["    module $c", "    the module itself"]);
+    };
+    for (const file of [source, `${dir}/fused.mlk`]) {
+      const r = await mlink("inspect", file);
+      assertEquals(r.code, 0, r.stderr);
+      fusedLines(r.stdout.split("\n"));
+    }
+    const notFused =
+      "  not fused: fusion was not tried: compiled with fuse: false, or a nested module";
+    for (const args of [[source, "--no-fuse"], [`${dir}/un.mlk`]]) {
+      const r = await mlink("inspect", ...args);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout.split("\n")[1], notFused, args.join(" "));
+    }
+    // A graph that fusion declines (hello.wat instantiates $counter twice) says why.
+    const hello = (await mlink("inspect", example)).stdout.split("\n")[1];
+    assert(hello.startsWith("  not fused: ") && hello !== notFused, hello);
+
+    const json = JSON.parse((await mlink("inspect", `${dir}/fused.mlk`, "--json")).stdout);
+    assertEquals(json.fusion.fused, true);
+    assertEquals(json.fusion.instances, ["module $c", "the module itself"]);
+    assert(json.fusion.coreBytes > 0, JSON.stringify(json.fusion));
+    // Nested modules are not fused on their own: only the top level tells.
+    assertEquals(json.children[0].fusion, undefined);
+    const off = JSON.parse((await mlink("inspect", source, "--json", "--no-fuse")).stdout);
+    assertEquals(off.fusion, {
+      fused: false,
+      reason: "fusion was not tried: compiled with fuse: false, or a nested module",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--no-fuse: in the help of each command that compiles, and nowhere else", async () => {
+  for (const command of ["run", "compile", "inspect", "wast"]) {
+    const help = await mlink(command, "--help");
+    assert(help.stdout.includes("--no-fuse"), `${command}: ${help.stdout}`);
+  }
+  for (const command of ["parse", "print", "link"]) {
+    const r = await mlink(command, example, "--no-fuse", "-o", "-");
+    assertEquals(r.code, 2, command);
+    assert(r.stderr.startsWith("error: unknown option --no-fuse"), r.stderr);
+  }
+  const misspelt = await mlink("compile", example, "--nofuse", "-o", "-");
+  assertEquals(misspelt.code, 2);
+  assert(misspelt.stderr.startsWith("error: unknown option --nofuse"), misspelt.stderr);
+  const valued = await mlink("inspect", example, "--no-fuse=yes");
+  assertEquals(valued.code, 2);
+  assert(valued.stderr.startsWith("error: --no-fuse takes no value"), valued.stderr);
+});
+
+Deno.test("wast --no-fuse: --verbose tells whether each module was fused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/closed.wast`;
+    await Deno.writeTextFile(script, `${CLOSED}\n(assert_return (invoke "f") (i32.const 7))\n`);
+    const fused = await mlink("wast", script, "--verbose", "--timeout", "0");
+    assertEquals(fused.code, 0, fused.stdout);
+    assert(fused.stdout.includes(`${script}:1: module: ok (fused)\n`), fused.stdout);
+    const unfused = await mlink("wast", script, "--verbose", "--no-fuse", "--timeout", "0");
+    assertEquals(unfused.code, 0, unfused.stdout);
+    assert(unfused.stdout.includes(`${script}:1: module: ok (not fused)\n`), unfused.stdout);
+    assert(unfused.stdout.trimEnd().endsWith("2 passed, 0 failed"), unfused.stdout);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

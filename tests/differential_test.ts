@@ -60,6 +60,8 @@ Deno.test("random programs look the same along every path", async () => {
   const features = new Set<Feature>();
   const outcomes = new Set<Outcome>();
   const failures: string[] = [];
+  let fusedByDefault = 0;
+  let fusedWithCopies = 0;
   for (let seed = FIRST; seed < FIRST + COUNT; seed++) {
     const program = generateProgram(seed);
     for (const f of program.features) features.add(f);
@@ -70,6 +72,8 @@ Deno.test("random programs look the same along every path", async () => {
       failures.push(`seed ${seed}: the program does not compile: ${(e as Error).message}`);
       continue;
     }
+    if (result.fused.byDefault) fusedByDefault++;
+    if (result.fused.withCopies) fusedWithCopies++;
     for (const m of result.mismatches) {
       failures.push(`seed ${seed}, ${m.path}:\n    ${m.differences.join("\n    ")}`);
     }
@@ -99,6 +103,14 @@ Deno.test("random programs look the same along every path", async () => {
     failures,
     [],
     "reproduce one with: deno run -A bench/differential_run.ts --seed S --count 1 --print",
+  );
+  console.log(
+    `fused: ${fusedByDefault} of ${COUNT} programs by default, ${fusedWithCopies} with copies allowed`,
+  );
+  // Fused and unfused were compared on most programs, not a handful.
+  assert(
+    fusedWithCopies >= COUNT * 0.8,
+    `only ${fusedWithCopies} programs fused with copies allowed`,
   );
   assertEquals(FEATURES.filter((f) => !features.has(f)), [], "features no seed reached");
   assertEquals(OUTCOMES.filter((o) => !outcomes.has(o)), [], "outcomes no seed reached");

@@ -258,6 +258,7 @@ function emptyModule(): DraftModule {
     instanceType: 0,
     upvars: [],
     children: [],
+    fusion: null,
   } as DraftModule;
 }
 

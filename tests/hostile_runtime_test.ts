@@ -73,6 +73,7 @@ function artifact(build: (t: TypeTables) => Partial<CompiledModule>[]): Uint8Arr
     instanceType: 0,
     upvars: [],
     children: [],
+    fusion: null,
     ...m,
   }));
   return writeArtifact({

@@ -2,7 +2,7 @@
  * Guard rails for the layer order that docs/architecture.md describes: no
  * import cycle among lib/'s files, every import pointing down the layer
  * table below, and the runtime, the artifact codec and the loader free of
- * the compiler and the text front-end. The graph is Deno's own
+ * the compiler, the fusion rewriter and the text front-end. The graph is Deno's own
  * (`deno info --json`), type-only and dynamic imports included.
  */
 
@@ -27,8 +27,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ["lib/subtype.ts"],
   // The artifact codec, below the runtime; the compiler, beside it.
   ["lib/artifact/", "lib/compile/"],
-  // Telling binaries, artifacts and text apart by their first bytes.
-  ["lib/content.ts"],
+  // Telling binaries, artifacts and text apart by their first bytes; the
+  // fusion rewriter, over the compiler's opcode table (never under the runtime).
+  ["lib/content.ts", "lib/fuse/"],
   // The runtime interprets the compiled form; text lowers to binaries.
   ["lib/runtime/", "lib/text/"],
   // The compiling entry point.
@@ -188,14 +189,15 @@ Deno.test("every lib/ file has a layer, and imports only downwards", async () =>
   assertEquals(upward, []);
 });
 
-Deno.test("the runtime, the artifact codec and the loader never reach the compiler or text", async () => {
+Deno.test("the runtime, the artifact codec and the loader never reach the compiler, fusion or text", async () => {
   const graph = await graphPromise;
   const light = [...graph.keys()].filter((f) =>
     f.startsWith("lib/runtime/") || f.startsWith("lib/artifact/") || f === "lib/loader.ts"
   );
   assert(light.includes("lib/runtime/instantiate.ts") && light.includes("lib/artifact/read.ts"));
   const heavy = [...reachable(graph, light)].filter((f) =>
-    f.startsWith("lib/compile/") || f.startsWith("lib/text/") || f === "lib/api.ts"
+    f.startsWith("lib/compile/") || f.startsWith("lib/text/") || f.startsWith("lib/fuse/") ||
+    f === "lib/api.ts"
   );
   assertEquals(heavy, []);
 });

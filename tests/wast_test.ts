@@ -54,24 +54,56 @@ const CORE_EXCEPTIONS: Record<string, { failures: number; reason: string }> = {
   "memory.wast": { failures: 2, reason: "V8 supports multiple memories (multi-memory)" },
 };
 
-for (const file of wastFiles(new URL("module-linking/", shared))) {
-  Deno.test({
-    name: `module-linking/${file}`,
-    ignore: !present,
-    async fn() {
-      const text = await Deno.readTextFile(new URL(`module-linking/${file}`, shared));
-      const result = await runScript(text, file, { matchMessages: true });
-      assertEquals(result.failures, []);
-      assert(result.passed > 0);
-    },
-  });
+/** Modules of the module-linking suite that compiled into a fused form, by file. */
+const fusedInSuite = new Map<string, number>();
+
+// Every suite runs with fusion on (the default) and off: both must pass.
+for (const fuse of [true, false]) {
+  const mode = fuse ? "" : " (fusion off)";
+  for (const file of wastFiles(new URL("module-linking/", shared))) {
+    Deno.test({
+      name: `module-linking/${file}${mode}`,
+      ignore: !present,
+      async fn() {
+        const text = await Deno.readTextFile(new URL(`module-linking/${file}`, shared));
+        let fused = 0;
+        const result = await runScript(text, file, {
+          matchMessages: true,
+          fuse,
+          onCommand: (r) => void (r.fused && fused++),
+        });
+        assertEquals(result.failures, []);
+        assert(result.passed > 0);
+        if (fuse) fusedInSuite.set(file, fused);
+        else assertEquals(fused, 0, "fuse: false fuses nothing");
+      },
+    });
+  }
 }
+
+Deno.test({
+  name: "module-linking suite: fusion fused the graphs it can",
+  ignore: !present,
+  fn() {
+    const total = [...fusedInSuite.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `fused modules in the module-linking suite: ${total}`,
+      Object.fromEntries(fusedInSuite),
+    );
+    // Not every module can be fused (imported modules, instances of nothing):
+    // these files hold closed graphs, which must have been fused.
+    for (const file of ["instantiate.wast", "alias.wast", "nested.wast"]) {
+      if (fusedInSuite.has(file)) assert(fusedInSuite.get(file)! > 0, `${file}: nothing fused`);
+    }
+  },
+});
 
 for (const file of wastFiles(new URL("core/", shared))) {
   Deno.test({
     name: `core/${file}`,
     ignore: !present,
     async fn() {
+      // Core modules instantiate no modules: fusion leaves them as they are.
       const text = await Deno.readTextFile(new URL(`core/${file}`, shared));
       const result = await runScript(text, file);
       const expected = CORE_EXCEPTIONS[file]?.failures ?? 0;
@@ -86,14 +118,17 @@ for (const file of wastFiles(new URL("core/", shared))) {
 }
 
 const ours = new URL("./wast/", import.meta.url);
-for (const file of wastFiles(ours)) {
-  Deno.test(`our scripts: ${file}`, async () => {
-    const result = await runScript(await Deno.readTextFile(new URL(file, ours)), file, {
-      matchMessages: true,
+for (const fuse of [true, false]) {
+  for (const file of wastFiles(ours)) {
+    Deno.test(`our scripts: ${file}${fuse ? "" : " (fusion off)"}`, async () => {
+      const result = await runScript(await Deno.readTextFile(new URL(file, ours)), file, {
+        matchMessages: true,
+        fuse,
+      });
+      assertEquals(result.failures, []);
+      assert(result.passed > 0);
     });
-    assertEquals(result.failures, []);
-    assert(result.passed > 0);
-  });
+  }
 }
 
 Deno.test("the runner reports wrong values, missing traps and unexpected successes", async () => {

@@ -98,6 +98,21 @@ export class Writer {
     this.pos = p;
   }
 
+  /** A signed integer of at most 53 bits (an s32 constant, an s33 type index) as canonical LEB128. */
+  signed(value: number): void {
+    if (!Number.isSafeInteger(value)) throw new RangeError(`not a signed integer: ${value}`);
+    for (;;) {
+      const low = ((value % 128) + 128) % 128;
+      value = Math.floor(value / 128);
+      const sign = low & 0x40;
+      if ((value === 0 && sign === 0) || (value === -1 && sign !== 0)) {
+        this.u8(low);
+        return;
+      }
+      this.u8(low | 0x80);
+    }
+  }
+
   /** Raw bytes. */
   bytes(data: Uint8Array): void {
     this.reserve(data.length);

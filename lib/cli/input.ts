@@ -10,6 +10,7 @@ import { decodeUtf8, detectContent, unknownContentMessage } from "../content.ts"
 import { directoryOf, fileReader, readRegularFile } from "../file_reader.ts";
 import { unreachable } from "../ir.ts";
 import { Module } from "../runtime/module.ts";
+import { UsageError } from "./usage.ts";
 
 /** What an input file holds: a binary's or an artifact's bytes, or text. */
 export type Input =
@@ -83,18 +84,35 @@ export function fileErrorReason(e: unknown): string {
   return message.replace(/\s*\(os error \d+\)[\s\S]*$/, "").replace(/:\s*'[^']*'$/, "");
 }
 
-/** Compiles or loads `path`: a module-linking binary, text or artifact, by content. */
-export async function loadModule(path: string): Promise<Module> {
+/** How {@linkcode loadModule} compiles. */
+export interface LoadOptions {
+  /** Fuse the module's instance graph (default `true`); `false` is `--no-fuse`. */
+  readonly fuse?: boolean;
+}
+
+/**
+ * Compiles or loads `path`: a module-linking binary, text or artifact, by
+ * content. An artifact was compiled already, fused or not: with `fuse: false`
+ * it is a `UsageError` rather than a module that runs fused all the same.
+ */
+export async function loadModule(path: string, options: LoadOptions = {}): Promise<Module> {
   const input = await readInput(path);
+  const fuse = options.fuse !== false;
   switch (input.kind) {
     case "binary":
-      return await compile(input.bytes);
+      return await compile(input.bytes, { fuse });
     case "text":
       return await compile(input.text, {
         filename: path,
         readFile: fileReader(directoryOf(path)),
+        fuse,
       });
     case "artifact":
+      if (!fuse) {
+        throw new UsageError(
+          `--no-fuse: ${path} is an artifact, compiled already (fused or not); --no-fuse applies to binaries and text`,
+        );
+      }
       return Module.deserialize(input.bytes, path);
     default:
       return unreachable(input, "input");

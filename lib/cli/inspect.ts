@@ -1,7 +1,7 @@
 /**
  * Describes a compiled module for people (`cli.ts inspect`) and for tools
  * (`--json`): the tree of nested modules with their imports, exports,
- * initializers and core sizes.
+ * initializers and core sizes, and whether the module was fused.
  *
  * @module
  */
@@ -9,12 +9,22 @@
 import type { CompiledBlob, Initializer, InstantiateArg } from "../compiled.ts";
 import { formatEntityType, kindName } from "../format.ts";
 import { unreachable } from "../ir.ts";
-import { type Module, moduleParts } from "../runtime/module.ts";
+import { fusedFormOf, type Module, moduleParts } from "../runtime/module.ts";
+
+/**
+ * Whether the module was compiled into one core module: its size and the
+ * fused instances in creation order (the last is the module itself), or why not.
+ */
+export type InspectedFusion =
+  | { fused: true; coreBytes: number; instances: string[] }
+  | { fused: false; reason: string };
 
 /** One module of the tree. */
 export interface InspectedModule {
   name: string;
   coreBytes: number;
+  /** The top-level module's fusion; nested modules are never fused on their own. */
+  fusion?: InspectedFusion;
   imports: { name: string; type: string }[];
   exports: { name: string; type: string }[];
   initializers: string[];
@@ -53,13 +63,18 @@ function describeInitializer(init: Initializer): string {
   }
 }
 
-/** The tree of module `index` of `blob`. */
-function inspectNode(blob: CompiledBlob, index: number): InspectedModule {
+/** The tree of module `index` of `blob`, with `fusion` for the top-level module. */
+function inspectNode(
+  blob: CompiledBlob,
+  index: number,
+  fusion?: InspectedFusion,
+): InspectedModule {
   const m = blob.modules[index];
   const type = blob.types.modules[m.type];
   return {
     name: m.name || "(top level)",
     coreBytes: m.core?.length ?? 0,
+    ...(fusion === undefined ? {} : { fusion }),
     imports: type.imports.map((i) => ({
       name: i.name,
       type: formatEntityType(blob.types, i.type),
@@ -77,7 +92,28 @@ function inspectNode(blob: CompiledBlob, index: number): InspectedModule {
 /** The tree of a module and the modules nested in it. */
 export function inspectModule(module: Module): InspectedModule {
   const { blob, index } = moduleParts(module);
-  return inspectNode(blob.compiled, index);
+  return inspectNode(blob.compiled, index, inspectFusion(module));
+}
+
+/** What {@linkcode Module.fusion} tells, with the fused core's size. */
+function inspectFusion(module: Module): InspectedFusion {
+  const report = module.fusion();
+  if (!report.fused) return { fused: false, reason: report.reason };
+  const { blob, index } = moduleParts(module);
+  const form = fusedFormOf(blob.compiled.modules[index]);
+  return { fused: true, coreBytes: form?.core.length ?? 0, instances: report.instances };
+}
+
+/** The fusion lines of the text tree. */
+function formatFusion(fusion: InspectedFusion, indent: string): string[] {
+  if (!fusion.fused) return [`${indent}  not fused: ${fusion.reason}`];
+  const count = fusion.instances.length;
+  return [
+    `${indent}  fused: ${count} instance${
+      count === 1 ? "" : "s"
+    } into one core module (${fusion.coreBytes} bytes)`,
+    ...fusion.instances.map((path) => `${indent}    ${path}`),
+  ];
 }
 
 /** The tree as indented text. */
@@ -87,6 +123,7 @@ export function formatInspection(node: InspectedModule, indent = ""): string {
       node.upvars ? `, closes over ${node.upvars} module(s)` : ""
     }`,
   ];
+  if (node.fusion !== undefined) lines.push(...formatFusion(node.fusion, indent));
   for (const i of node.imports) {
     lines.push(`${indent}  import ${JSON.stringify(i.name)} ${i.type}`);
   }

@@ -28,6 +28,8 @@ export interface RunRequest {
   env: Record<string, string>;
   preloads: { name: string; path: string }[];
   invoke?: string;
+  /** `--no-fuse`: compile FILE and the preloads without fusion. */
+  noFuse?: boolean;
 }
 
 /** The exit code of a run that trapped, as wasmtime's: 128 + SIGABRT. */
@@ -41,6 +43,7 @@ export const RUN_ARGS: ArgsSpec = {
     "--env": { value: true, repeatable: true, emptyAllowed: true },
     "--preload": { value: true, repeatable: true, emptyAllowed: true },
     "--invoke": { value: true, emptyAllowed: true },
+    "--no-fuse": { value: false },
   },
   operands: { name: "FILE", min: 1, max: 1, missing: "run needs a FILE" },
   passRest: true,
@@ -106,6 +109,9 @@ function applyOption(request: RunRequest, name: string, value: string): void {
       if (value === "") throw new UsageError("--invoke needs an export name");
       request.invoke = value;
       return;
+    case "--no-fuse":
+      request.noFuse = true;
+      return;
   }
 }
 
@@ -130,9 +136,10 @@ export async function runProgram(
   output: RunOutput = consoleOutput,
 ): Promise<number> {
   await checkPreopens(request.preopens);
-  const module = await loadModule(request.file);
+  const load = { fuse: !request.noFuse };
+  const module = await loadModule(request.file, load);
   const preloads = await Promise.all(
-    request.preloads.map(async (p) => ({ ...p, module: await loadModule(p.path) })),
+    request.preloads.map(async (p) => ({ ...p, module: await loadModule(p.path, load) })),
   );
   const imports: Record<string, unknown> = {};
   // WASI is set up only for programs that import it.

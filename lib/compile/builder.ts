@@ -184,6 +184,7 @@ export class ModuleBuilder {
       instanceType,
       upvars: orNone(this.#upvars),
       children: orNone(this.#children),
+      fusion: null,
     };
     return index;
   }

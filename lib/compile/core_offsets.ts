@@ -22,7 +22,8 @@ import { decode } from "../binary/decode.ts";
 import { Reader } from "../binary/reader.ts";
 import { CompileError } from "../errors.ts";
 import { isCoreKind, Kind, type ModuleIR, SectionId } from "../ir.ts";
-import { Opcode, skipConstExpr, skipInstruction, skipValType } from "./instructions.ts";
+import { skipConstExpr, skipInstruction, skipValType } from "./instructions.ts";
+import { Opcode } from "./opcodes.ts";
 import { copiedSections } from "./split.ts";
 
 /** V8's offset at the end of its messages: ` @+33`. */

@@ -1,128 +1,101 @@
 /**
- * Steps over core instructions in a function body or a constant
- * expression, one at a time: enough to tell which instruction a byte
- * offset falls in, for error messages. It does not validate (V8 does) and
- * knows the instructions of the features mlink enables in V8: the MVP,
- * sign extension, saturating truncation, bulk memory, reference types,
- * multi-value, SIMD, tail calls, threads, multi-memory, memory64 and
- * exception handling.
+ * Reads core instructions in a function body or a constant expression, one
+ * at a time, by the opcode table (`opcodes.ts`): past their immediates, and
+ * optionally telling a visitor where each index immediate sits and which
+ * index space it names. Stepping over instructions tells which one a byte
+ * offset falls in, for error messages; the visitor is how the fusion
+ * rewriter (`lib/fuse/`) renumbers indices. Nothing here validates (V8
+ * does).
  *
  * @module
  */
 
 import type { Reader } from "../binary/reader.ts";
 import { unreachable } from "../ir.ts";
+import { type Immediate, type IndexSpace, Opcode, readOpcode } from "./opcodes.ts";
 
-/** The opcodes whose place in the block structure the text front-end checks, and the prefixes. */
-export const Opcode = {
-  Block: 0x02,
-  Loop: 0x03,
-  If: 0x04,
-  Else: 0x05,
-  Try: 0x06,
-  Catch: 0x07,
-  End: 0x0b,
-  Delegate: 0x18,
-  CatchAll: 0x19,
-  TryTable: 0x1f,
-  /** Saturating truncation, bulk memory and table instructions. */
-  PrefixMisc: 0xfc,
-  /** SIMD. */
-  PrefixSimd: 0xfd,
-  /** Atomics. */
-  PrefixAtomic: 0xfe,
-} as const;
+/**
+ * How an index is encoded: a u32, a non-negative s33 (a type index in a
+ * block type or heap type), or a memarg's memory index (absent, and so 0,
+ * unless bit 6 of the alignment field is set).
+ */
+export type IndexForm = "u32" | "s33" | "memArg";
 
-/** What follows an opcode. */
-type Immediates =
-  | "none"
-  | "index" // one u32: a local, global, function, label, table, memory, tag or type
-  | "index2" // two u32s: call_indirect's type and table
-  | "blockType"
-  | "brTable"
-  | "memArg"
-  | "i32"
-  | "i64"
-  | "f32"
-  | "f64"
-  | "valTypes" // select's result types
-  | "heapType" // ref.null
-  | "tryTable";
+/**
+ * Told of each index an instruction, value type or constant expression
+ * holds: its space and value, the bytes `[start, end)` that encode it, how,
+ * and for a memarg its alignment field (the bytes then span the alignment
+ * and the memory index, not the offset after them).
+ */
+export type IndexVisitor = (
+  space: IndexSpace,
+  value: number,
+  start: number,
+  end: number,
+  form: IndexForm,
+  align: number,
+) => void;
 
-/** The immediates of each single-byte opcode; an opcode not here is unknown. */
-const SINGLE: ReadonlyMap<number, Immediates> = new Map<number, Immediates>([
-  [0x00, "none"], // unreachable
-  [0x01, "none"], // nop
-  [0x02, "blockType"], // block
-  [0x03, "blockType"], // loop
-  [0x04, "blockType"], // if
-  [0x05, "none"], // else
-  [0x06, "blockType"], // try
-  [0x07, "index"], // catch
-  [0x08, "index"], // throw
-  [0x09, "index"], // rethrow
-  [0x0a, "none"], // throw_ref
-  [0x0b, "none"], // end
-  [0x0c, "index"], // br
-  [0x0d, "index"], // br_if
-  [0x0e, "brTable"],
-  [0x0f, "none"], // return
-  [0x10, "index"], // call
-  [0x11, "index2"], // call_indirect
-  [0x12, "index"], // return_call
-  [0x13, "index2"], // return_call_indirect
-  [0x14, "index"], // call_ref
-  [0x15, "index"], // return_call_ref
-  [0x18, "index"], // delegate
-  [0x19, "none"], // catch_all
-  [0x1a, "none"], // drop
-  [0x1b, "none"], // select
-  [0x1c, "valTypes"], // select t*
-  [0x1f, "tryTable"],
-  [0x20, "index"], // local.get
-  [0x21, "index"], // local.set
-  [0x22, "index"], // local.tee
-  [0x23, "index"], // global.get
-  [0x24, "index"], // global.set
-  [0x25, "index"], // table.get
-  [0x26, "index"], // table.set
-  [0x3f, "index"], // memory.size
-  [0x40, "index"], // memory.grow
-  [0x41, "i32"],
-  [0x42, "i64"],
-  [0x43, "f32"],
-  [0x44, "f64"],
-  [0xd0, "heapType"], // ref.null
-  [0xd1, "none"], // ref.is_null
-  [0xd2, "index"], // ref.func
-]);
+/** Reference types followed by a heap type: `(ref null ht)` and `(ref ht)`. */
+const REF_NULL = 0x63;
+const REF = 0x64;
 
-// Loads and stores, 0x28 (i32.load) to 0x3e (i64.store32), take a memarg;
-// numeric instructions, 0x45 (i32.eqz) to 0xc4 (i64.extend32_s), nothing.
-const LOADS_STORES = [0x28, 0x3e];
-const NUMERIC = [0x45, 0xc4];
+/**
+ * Reads a signed LEB128 integer of up to 64 bits as a number: exact for
+ * type indices, approximate beyond 2^53, which only invalid modules hold.
+ */
+function signed(r: Reader): number {
+  const start = r.pos;
+  const first = r.peek();
+  if (first >= 0 && first < 0x80) {
+    r.pos++;
+    return first & 0x40 ? first - 0x80 : first;
+  }
+  r.skipS64();
+  const bytes = r.bytes;
+  let value = 0;
+  let scale = 1;
+  for (let p = start; p < r.pos; p++) {
+    value += (bytes[p] & 0x7f) * scale;
+    scale *= 128;
+  }
+  return bytes[r.pos - 1] & 0x40 ? value - scale : value;
+}
 
-/** How many u32 indices follow each 0xfc sub-opcode (0–7 are the saturating truncations). */
-const MISC_INDICES: readonly number[] = [
-  ...[0, 0, 0, 0, 0, 0, 0, 0],
-  2, // memory.init: data, memory
-  1, // data.drop
-  2, // memory.copy: two memories
-  1, // memory.fill
-  2, // table.init: element segment, table
-  1, // elem.drop
-  2, // table.copy: two tables
-  1, // table.grow
-  1, // table.size
-  1, // table.fill
-];
+/**
+ * Reads a heap type: an abstract one (a negative s33) or a type index.
+ *
+ * @example
+ * ```ts
+ * import { Reader } from "../binary/reader.ts";
+ * import { readHeapType } from "./instructions.ts";
+ * const seen: number[] = [];
+ * readHeapType(new Reader(new Uint8Array([0x05])), (_space, value) => seen.push(value));
+ * seen; // [5]
+ * ```
+ */
+export function readHeapType(r: Reader, visit?: IndexVisitor): void {
+  const start = r.pos;
+  const value = signed(r);
+  if (value >= 0 && visit !== undefined) visit("type", value, start, r.pos, "s33", 0);
+}
 
-/** The last SIMD sub-opcode: the relaxed SIMD instructions end at 0x113. */
-const LAST_SIMD = 0x113;
-
-/** Whether `b`, a single byte below 0x80, is a reference type followed by a heap type (`(ref null? ht)`). */
-function isRefWithHeapType(b: number): boolean {
-  return b === 0x63 || b === 0x64;
+/**
+ * Reads a value type: one byte, or a typed reference and its heap type,
+ * whose type index `visit` is told of.
+ *
+ * @example
+ * ```ts
+ * import { Reader } from "../binary/reader.ts";
+ * import { readValType } from "./instructions.ts";
+ * const r = new Reader(new Uint8Array([0x63, 0x02])); // (ref null 2)
+ * readValType(r, (space, value) => console.log(space, value)); // type 2
+ * r.pos; // 2
+ * ```
+ */
+export function readValType(r: Reader, visit?: IndexVisitor): void {
+  const b = r.u8();
+  if (b === REF_NULL || b === REF) readHeapType(r, visit);
 }
 
 /**
@@ -138,47 +111,66 @@ function isRefWithHeapType(b: number): boolean {
  * ```
  */
 export function skipValType(r: Reader): void {
-  if (isRefWithHeapType(r.u8())) r.skipS64();
+  readValType(r);
 }
 
-/** Skips a block type: empty (0x40), a value type, or a type index (a non-negative s33). */
-function skipBlockType(r: Reader): void {
+/** Reads a block type: empty (0x40), a value type, or a type index (a non-negative s33). */
+function readBlockType(r: Reader, visit: IndexVisitor | undefined): void {
   const b = r.peek();
   // One byte in 0x40–0x7f is a negative s33: the empty type or a value type.
-  if (b >= 0x40 && b < 0x80) skipValType(r);
-  else r.skipS64();
+  if (b >= 0x40 && b < 0x80) readValType(r, visit);
+  else readHeapType(r, visit);
 }
 
-/** Skips a memarg: alignment (bit 6 says a memory index follows), then the offset. */
-function skipMemArg(r: Reader): void {
+/** Reads a memarg: alignment (bit 6 says a memory index follows), then the offset. */
+function readMemArg(r: Reader, visit: IndexVisitor | undefined): void {
+  const start = r.pos;
   const align = r.u32();
-  if (align & 0x40) r.u32();
-  r.skipS64();
+  const memory = align & 0x40 ? r.u32() : 0;
+  if (visit !== undefined) visit("memory", memory, start, r.pos, "memArg", align);
+  r.skipS64(); // the offset: a u64 with memory64
 }
 
-/** Skips the immediates `what` of an instruction. */
-function skipImmediates(r: Reader, what: Immediates): void {
+/** Reads a u32 index of `space`. */
+function readIndex(r: Reader, space: IndexSpace, visit: IndexVisitor | undefined): void {
+  const start = r.pos;
+  const value = r.u32();
+  if (visit !== undefined) visit(space, value, start, r.pos, "u32", 0);
+}
+
+/** Reads the catch clauses of a `try_table` after its block type. */
+function readCatches(r: Reader, visit: IndexVisitor | undefined): void {
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const kind = r.u8();
+    // catch and catch_ref (0, 1) name a tag before the label; catch_all and catch_all_ref (2, 3) do not.
+    if (kind > 3) throw r.error(`unknown catch kind ${kind}`, at);
+    if (kind < 2) readIndex(r, "tag", visit);
+    r.u32();
+  }
+}
+
+/** Reads the immediate `what` of an instruction. */
+function readImmediate(r: Reader, what: Immediate, visit: IndexVisitor | undefined): void {
   switch (what) {
-    case "none":
+    case "func":
+    case "type":
+    case "table":
+    case "memory":
+    case "global":
+    case "tag":
+    case "data":
+    case "elem":
+      readIndex(r, what, visit);
       return;
-    case "index":
+    case "local":
+    case "label":
+    case "u32":
       r.u32();
       return;
-    case "index2":
-      r.u32();
-      r.u32();
-      return;
-    case "blockType":
-      skipBlockType(r);
-      return;
-    case "brTable": {
-      // The labels, then the default one.
-      const n = r.u32();
-      for (let i = 0; i <= n; i++) r.u32();
-      return;
-    }
-    case "memArg":
-      skipMemArg(r);
+    case "byte":
+      r.skip(1);
       return;
     case "i32":
       r.s32();
@@ -192,60 +184,57 @@ function skipImmediates(r: Reader, what: Immediates): void {
     case "f64":
       r.skip(8);
       return;
+    case "v128":
+      r.skip(16);
+      return;
+    case "blockType":
+      readBlockType(r, visit);
+      return;
+    case "brTable": {
+      // The labels, then the default one.
+      const n = r.u32();
+      for (let i = 0; i <= n; i++) r.u32();
+      return;
+    }
+    case "memArg":
+      readMemArg(r, visit);
+      return;
     case "valTypes": {
       const n = r.u32();
-      for (let i = 0; i < n; i++) skipValType(r);
+      for (let i = 0; i < n; i++) readValType(r, visit);
       return;
     }
     case "heapType":
-      r.skipS64();
+      readHeapType(r, visit);
       return;
-    case "tryTable": {
-      skipBlockType(r);
-      const n = r.u32();
-      for (let i = 0; i < n; i++) {
-        // catch and catch_ref (0, 1) name a tag before the label.
-        if (r.u8() < 2) r.u32();
-        r.u32();
-      }
+    case "tryTable":
+      readBlockType(r, visit);
+      readCatches(r, visit);
       return;
-    }
     default:
-      unreachable(what, "immediates");
+      unreachable(what, "immediate");
   }
 }
 
-/** Skips the sub-opcode and immediates of a 0xfc instruction. */
-function skipMisc(r: Reader, start: number): void {
-  const sub = r.u32();
-  const indices = MISC_INDICES[sub];
-  if (indices === undefined) throw r.error(`unknown opcode 0xfc ${sub}`, start);
-  for (let i = 0; i < indices; i++) r.u32();
-}
-
-/** Skips the sub-opcode and immediates of a SIMD (0xfd) instruction. */
-function skipSimd(r: Reader, start: number): void {
-  const sub = r.u32();
-  if (sub <= 0x0b || sub === 0x5c || sub === 0x5d) {
-    skipMemArg(r); // v128.load…, v128.store, v128.load32_zero, v128.load64_zero
-  } else if (sub === 0x0c || sub === 0x0d) {
-    r.skip(16); // v128.const, i8x16.shuffle
-  } else if (sub >= 0x15 && sub <= 0x22) {
-    r.skip(1); // extract_lane, replace_lane
-  } else if (sub >= 0x54 && sub <= 0x5b) {
-    skipMemArg(r); // v128.load*_lane, v128.store*_lane
-    r.skip(1);
-  } else if (sub > LAST_SIMD) {
-    throw r.error(`unknown opcode 0xfd ${sub}`, start);
-  }
-}
-
-/** Skips the sub-opcode and immediates of an atomic (0xfe) instruction. */
-function skipAtomic(r: Reader, start: number): void {
-  const sub = r.u32();
-  if (sub === 0x03) r.skip(1); // atomic.fence
-  else if (sub <= 0x02 || (sub >= 0x10 && sub <= 0x4e)) skipMemArg(r);
-  else throw r.error(`unknown opcode 0xfe ${sub}`, start);
+/**
+ * Reads one instruction and returns its first byte, the opcode (or its
+ * prefix), telling `visit` of each index it holds.
+ *
+ * @throws {CompileError} on an unknown opcode or a truncated immediate.
+ *
+ * @example
+ * ```ts
+ * import { Reader } from "../binary/reader.ts";
+ * import { readInstruction } from "./instructions.ts";
+ * const r = new Reader(new Uint8Array([0x10, 0x07])); // call 7
+ * readInstruction(r, (space, value, start, end) => console.log(space, value, start, end)); // func 7 1 2
+ * ```
+ */
+export function readInstruction(r: Reader, visit?: IndexVisitor): number {
+  const op = r.peek();
+  const immediates = readOpcode(r);
+  for (let i = 0; i < immediates.length; i++) readImmediate(r, immediates[i], visit);
+  return op;
 }
 
 /**
@@ -263,25 +252,26 @@ function skipAtomic(r: Reader, start: number): void {
  * ```
  */
 export function skipInstruction(r: Reader): number {
-  const start = r.pos;
-  const op = r.u8();
-  const single = SINGLE.get(op);
-  if (single !== undefined) {
-    skipImmediates(r, single);
-  } else if (op >= LOADS_STORES[0] && op <= LOADS_STORES[1]) {
-    skipMemArg(r);
-  } else if (op >= NUMERIC[0] && op <= NUMERIC[1]) {
-    // No immediates.
-  } else if (op === Opcode.PrefixMisc) {
-    skipMisc(r, start);
-  } else if (op === Opcode.PrefixSimd) {
-    skipSimd(r, start);
-  } else if (op === Opcode.PrefixAtomic) {
-    skipAtomic(r, start);
-  } else {
-    throw r.error(`unknown opcode 0x${op.toString(16)}`, start);
+  return readInstruction(r);
+}
+
+/**
+ * Reads a constant expression (a global's initializer, a segment's offset
+ * or element): instructions up to and including its `end`, telling `visit`
+ * of each index they hold.
+ *
+ * @example
+ * ```ts
+ * import { Reader } from "../binary/reader.ts";
+ * import { readConstExpr } from "./instructions.ts";
+ * const r = new Reader(new Uint8Array([0x23, 0x01, 0x0b])); // global.get 1
+ * readConstExpr(r, (space, value) => console.log(space, value)); // global 1
+ * ```
+ */
+export function readConstExpr(r: Reader, visit?: IndexVisitor): void {
+  while (readInstruction(r, visit) !== Opcode.End) {
+    // Constant expressions hold no blocks: the first `end` is theirs.
   }
-  return op;
 }
 
 /**
@@ -298,7 +288,5 @@ export function skipInstruction(r: Reader): number {
  * ```
  */
 export function skipConstExpr(r: Reader): void {
-  while (skipInstruction(r) !== Opcode.End) {
-    // Constant expressions hold no blocks: the first `end` is theirs.
-  }
+  readConstExpr(r);
 }

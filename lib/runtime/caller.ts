@@ -127,6 +127,14 @@ export function callersInUse(): boolean {
   return inUse;
 }
 
+/** Whether any of `values` is a function marked with {@linkcode withCaller}. */
+export function anyNeedsCaller(values: readonly unknown[]): boolean {
+  for (const value of values) {
+    if (typeof value === "function" && BIND in value) return true;
+  }
+  return false;
+}
+
 /**
  * Replaces, in a core instance's import values, every function marked with
  * {@linkcode withCaller} by the function bound to a new `Caller`, which is

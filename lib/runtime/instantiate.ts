@@ -7,16 +7,23 @@
  * @module
  */
 
-import type { CompiledModule, Initializer, InstantiateArg } from "../compiled.ts";
+import type {
+  BuiltExport,
+  CompiledModule,
+  FusedModule,
+  Initializer,
+  InstantiateArg,
+} from "../compiled.ts";
 import { LinkError } from "../errors.ts";
 import { isCoreKind, Kind, unreachable } from "../ir.ts";
 import { DEFAULT_MAX_INSTANCES, MAX_INSTANTIATION_DEPTH } from "../limits.ts";
 import type { TypeTables } from "../types.ts";
-import { bindCallerImports, callersInUse } from "./caller.ts";
+import { anyNeedsCaller, bindCallerImports, callersInUse } from "./caller.ts";
 import { type ExportValue, type Instance, isInstance, typedInstance } from "./instance.ts";
 import { hostImport, type Imports, missingImport } from "./linker.ts";
 import {
   coreModuleOf,
+  fusedCoreOf,
   instanceTypeRef,
   isModule,
   type Module,
@@ -232,8 +239,19 @@ type IndexSpaces = unknown[][];
 function run(site: Site, args: Args, budget: Budget): Instance {
   spendInstance(site, budget);
   const { blob, index } = site.parts;
+  const fused = blob.fused[index];
+  if (fused !== undefined) {
+    const instance = runFused(site, fused, args, budget);
+    if (instance !== null) return instance;
+  }
   const spaces: IndexSpaces = new Array(Kind.Instance + 1);
-  const coreValues = runInitializers(site, args, budget, spaces);
+  const coreValues = runInitializers(
+    site,
+    blob.compiled.modules[index].initializers,
+    args,
+    budget,
+    spaces,
+  );
   const coreExports = instantiateCore(site, coreValues);
   if (blob.coreExportsOnly[index]) {
     return typedInstance(coreExports as Record<string, ExportValue>, instanceTypeRef(blob, index));
@@ -243,6 +261,98 @@ function run(site: Site, args: Args, budget: Budget): Instance {
     exports[e.name] = (e.local ? coreExports![e.name] : spaces[e.kind][e.index]) as ExportValue;
   }
   return typedInstance(Object.freeze(exports), instanceTypeRef(blob, index));
+}
+
+/**
+ * Instantiates the module at `site` through its fused form: the host
+ * values its program takes, one core instance, and the instances it
+ * exports built from that instance's exports. `null` when a host function
+ * it takes needs to know its calling instance (`withCaller`): only
+ * separate instances can tell it which.
+ */
+function runFused(site: Site, fused: FusedModule, args: Args, budget: Budget): Instance | null {
+  const { blob, index } = site.parts;
+  const spaces: IndexSpaces = new Array(Kind.Instance + 1);
+  const coreValues = runInitializers(site, fused.initializers, args, budget, spaces) ?? [];
+  if (callersInUse() && anyNeedsCaller(coreValues)) return null;
+  // The root was counted by run(); the instances fused with it count too.
+  if ((budget.left -= fused.instances.length - 1) < 0) {
+    throw new LinkError(
+      `instantiation limit reached: one instantiate may create at most ${budget.max} instances (option maxInstances)`,
+      { path: pathOf(site) },
+    );
+  }
+  const core = fusedCoreOf(blob, index, pathOf(site));
+  let coreExports: WebAssembly.Exports;
+  try {
+    coreExports = new WebAssembly.Instance(
+      core,
+      coreValues.length === 0 ? NO_IMPORTS : coreImports(coreValues),
+    ).exports;
+  } catch (e) {
+    // V8 links every import before anything runs, and the boundary cannot
+    // check a wasm function's type: separate instances, run as they are,
+    // fail where and when they would, after what ran before.
+    if (e instanceof WebAssembly.LinkError) {
+      budget.left += fused.instances.length - 1;
+      return null;
+    }
+    if (isStackExhaustion(e)) throw stackTrap(e, fusedTrapPath(e, fused, pathOf(site)));
+    throw e;
+  }
+  if (blob.fusedExportsOnly[index]) {
+    return typedInstance(coreExports as Record<string, ExportValue>, instanceTypeRef(blob, index));
+  }
+  const tables = blob.compiled.types;
+  const built: Instance[] = new Array(fused.built.length);
+  for (let i = 0; i < fused.built.length; i++) {
+    const b = fused.built[i];
+    built[i] = typedInstance(exportsFrom(b.exports, coreExports, spaces, built), {
+      tables,
+      type: b.type,
+    });
+  }
+  return typedInstance(
+    exportsFrom(fused.exports, coreExports, spaces, built),
+    instanceTypeRef(blob, index),
+  );
+}
+
+/** The exports object of `list`: each from the fused core instance, the index spaces or `built`. */
+function exportsFrom(
+  list: readonly BuiltExport[],
+  coreExports: WebAssembly.Exports,
+  spaces: IndexSpaces,
+  built: readonly Instance[],
+): Record<string, ExportValue> {
+  const exports: Record<string, ExportValue> = Object.create(null);
+  for (const e of list) {
+    exports[e.name] = (e.from === "core"
+      ? coreExports[e.core]
+      : e.from === "built"
+      ? built[e.index]
+      : spaces[e.kind][e.index]) as ExportValue;
+  }
+  return Object.freeze(exports);
+}
+
+/**
+ * The path of the fused instance whose code is on top of the stack of `e`
+ * (V8 writes each wasm frame's byte offset in its module), under `path`,
+ * the fused module's own; `path` when the stack shows none.
+ */
+function fusedTrapPath(e: unknown, fused: FusedModule, path: string[]): string[] {
+  const frame = /wasm-function\[\d+\]:0x([0-9a-f]+)/.exec(e instanceof Error ? e.stack ?? "" : "");
+  if (frame === null) return path;
+  const offset = parseInt(frame[1], 16);
+  let at = -1;
+  // The last instance whose code starts at or before the offset (one with no code starts where the next does).
+  for (let i = 0; i < fused.code.length; i++) {
+    if (fused.code[i] <= offset) at = i;
+  }
+  // The last instance is the fused module itself.
+  if (at < 0 || at === fused.instances.length - 1) return path;
+  return [...path, fused.instances[at]];
 }
 
 /** Counts one more instance against the nesting depth and the caller's budget. */
@@ -262,20 +372,20 @@ function spendInstance(site: Site, budget: Budget): void {
 }
 
 /**
- * Runs the instantiation program of the module at `site`, filling its index
- * spaces; returns the values its core module imports, in push order
- * (`undefined` for none).
+ * Runs `initializers`, an instantiation program of the module at `site`,
+ * filling its index spaces; returns the values its core module imports, in
+ * push order (`undefined` for none).
  */
 function runInitializers(
   site: Site,
+  initializers: readonly Initializer[],
   args: Args,
   budget: Budget,
   spaces: IndexSpaces,
 ): unknown[] | undefined {
-  const { blob, index, upvars } = site.parts;
+  const { blob, upvars } = site.parts;
   let coreValues: unknown[] | undefined;
   // Indexed: V8's first optimizing tier runs a for-of here measurably slower.
-  const initializers = blob.compiled.modules[index].initializers;
   for (let i = 0; i < initializers.length; i++) {
     const init = initializers[i];
     switch (init.op) {

@@ -8,7 +8,7 @@
 
 import { readArtifact } from "../artifact/read.ts";
 import { writeArtifact } from "../artifact/write.ts";
-import type { CompiledBlob, CompiledModule } from "../compiled.ts";
+import type { CompiledBlob, CompiledExport, CompiledModule, FusedModule } from "../compiled.ts";
 import { CompileError, LinkError } from "../errors.ts";
 import { formatEntityType, formatValType } from "../format.ts";
 import { type CoreKind, type EntityKind, isCoreKind, Kind, kindName, withArticle } from "../ir.ts";
@@ -31,6 +31,12 @@ export interface LoadedBlob {
    * is the instance's exports object, and nothing is copied.
    */
   readonly coreExportsOnly: boolean[];
+  /** Each module's fused form, if it has one. */
+  readonly fused: (FusedModule | undefined)[];
+  /** The `WebAssembly.Module` of each fused form, made at most once. */
+  readonly fusedCores: (WebAssembly.Module | undefined)[];
+  /** As `coreExportsOnly`, for the fused forms. */
+  readonly fusedExportsOnly: boolean[];
   /**
    * Whether each core module is checked against its description when V8
    * has compiled it: for blobs read from artifacts, whose core bytes and
@@ -62,9 +68,23 @@ export function loadBlob(
       module.core !== null && module.exports.every((e) => e.local)
     ),
     untrusted: from === "artifact",
+    fused: compiled.modules.map((module) => fusedFormOf(module)),
+    fusedCores: new Array(count),
+    fusedExportsOnly: compiled.modules.map((module) => {
+      const fused = fusedFormOf(module);
+      // The core exports exactly the module's exports when each reads its own name.
+      return fused !== undefined && fused.built.length === 0 &&
+        fused.exports.every((e) => e.from === "core" && e.core === e.name);
+    }),
   };
   loadedBlobs.add(blob);
   return blob;
+}
+
+/** The fused form of `module`, if fusion made one. */
+export function fusedFormOf(module: CompiledModule): FusedModule | undefined {
+  const fusion = module.fusion;
+  return fusion === null || "reason" in fusion ? undefined : fusion;
 }
 
 /**
@@ -299,7 +319,47 @@ export class Module {
       return descriptor;
     });
   }
+
+  /**
+   * Whether compiling fused this module's instance graph into one core
+   * module (see `docs/fusion.md`): which instances it fused, in the order
+   * they are created, or why it did not.
+   *
+   * @example
+   * ```ts
+   * import { compile } from "@mlink/mlink";
+   * const m = await compile(`(module (module $c (func (export "f"))) (instance (instantiate $c)))`);
+   * console.log(m.fusion()); // { fused: true, instances: ["module $c", "the module itself"] }
+   * ```
+   */
+  fusion(): FusionReport {
+    const { blob, index } = checkedParts(this, "fusion");
+    const fusion = blob.compiled.modules[index].fusion;
+    if (fusion === null) {
+      return {
+        fused: false,
+        reason: "fusion was not tried: compiled with fuse: false, or a nested module",
+      };
+    }
+    if ("reason" in fusion) return { fused: false, reason: fusion.reason };
+    return { fused: true, instances: [...fusion.instances] };
+  }
 }
+
+/** What {@linkcode Module.fusion} tells of a module. */
+export type FusionReport =
+  | {
+    /** It runs as one core module. */
+    fused: true;
+    /** The instances fused, in the order they are created: their paths of module names. */
+    instances: string[];
+  }
+  | {
+    /** It runs one core instance per instance. */
+    fused: false;
+    /** Why. */
+    reason: string;
+  };
 
 /**
  * The parts of `value`, which a method was called on: a `LinkError` when it
@@ -385,13 +445,55 @@ export function coreModuleOf(
   return blob.cores[index] = core;
 }
 
+/**
+ * The `WebAssembly.Module` of the fused form of module `index`, compiled
+ * on first use (and checked against the fused form when the blob came
+ * from an artifact).
+ */
+export function fusedCoreOf(
+  blob: LoadedBlob,
+  index: number,
+  path: readonly string[],
+): WebAssembly.Module {
+  const cached = blob.fusedCores[index];
+  if (cached !== undefined) return cached;
+  const fused = blob.fused[index]!;
+  let core: WebAssembly.Module;
+  try {
+    core = new WebAssembly.Module(fused.core as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw coreCompileError(e, path, "fused core module");
+  }
+  if (blob.untrusted) checkCoreShape(fusedShape(blob.compiled.modules[index], fused), core, path);
+  return blob.fusedCores[index] = core;
+}
+
+/**
+ * A fused form as the module whose shape its core module must have: the
+ * fused program, and as local exports the core-kind exports and every core
+ * export a built instance reads.
+ */
+function fusedShape(module: CompiledModule, fused: FusedModule): CompiledModule {
+  const exports: CompiledExport[] = [];
+  const names = new Set<string>();
+  for (const list of [fused.exports, ...fused.built.map((b) => b.exports)]) {
+    for (const e of list) {
+      if (e.from !== "core" || names.has(e.core)) continue;
+      names.add(e.core);
+      exports.push({ name: e.core, kind: e.kind, index: 0, local: true });
+    }
+  }
+  return { ...module, initializers: fused.initializers, exports };
+}
+
 /** Wraps V8's core validation error so that it names the nested module it came from. */
 function coreCompileError(
   e: unknown,
   path: readonly string[],
+  what = "core module",
 ): CompileError {
   const message = e instanceof Error ? e.message : String(e);
-  return new CompileError(`invalid core module: ${message}`, { path }, {
+  return new CompileError(`invalid ${what}: ${message}`, { path }, {
     cause: e,
   });
 }
@@ -513,8 +615,16 @@ export async function compileCores(
   blob: LoadedBlob,
   paths: readonly (readonly string[])[],
 ): Promise<void> {
+  // A fused module needs only its fused core: the cores it covers compile
+  // if ever needed (a module value the host instantiates, say).
+  const covered = new Set<number>();
+  blob.fused.forEach((fused, i) => {
+    if (fused === undefined) return;
+    fusedCoreOf(blob, i, paths[i]);
+    for (const m of fused.modules) covered.add(m);
+  });
   await Promise.all(blob.compiled.modules.map(async (compiled, i) => {
-    if (compiled.core === null || blob.cores[i] !== undefined) return;
+    if (compiled.core === null || blob.cores[i] !== undefined || covered.has(i)) return;
     let core: WebAssembly.Module;
     try {
       core = await WebAssembly.compile(compiled.core as Uint8Array<ArrayBuffer>);

@@ -15,7 +15,7 @@
  */
 
 import type { CoreErrorSite, EntrySite, FuncSite } from "../compile/core_offsets.ts";
-import { Opcode } from "../compile/instructions.ts";
+import { Opcode } from "../compile/opcodes.ts";
 import { CompileError } from "../errors.ts";
 import { unreachable } from "../ir.ts";
 import { isInlineExport } from "./desc.ts";

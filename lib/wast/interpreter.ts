@@ -74,20 +74,46 @@ function isExhaustion(e: unknown): boolean {
 export class ScriptInterpreter {
   readonly #file: SourceFile;
   readonly #matchMessages: boolean;
+  readonly #transform: ((binary: Uint8Array) => Uint8Array) | undefined;
   /** Importable instances by name; own properties only: a module importing "constructor" finds nothing. */
   readonly #registered: Record<string, Instance>;
   readonly #named = new Map<string, Entry>();
   readonly #externs = new Map<number, ExternRef>();
   #current: Entry | undefined;
+  readonly #fuse: boolean;
+  #fused: boolean | undefined;
+
+  /** Whether the module the last command defined was fused; `undefined` when it defined none. */
+  takeFused(): boolean | undefined {
+    const fused = this.#fused;
+    this.#fused = undefined;
+    return fused;
+  }
+
+  #compiled(module: Module): Module {
+    this.#fused = module.fusion().fused;
+    return module;
+  }
 
   /**
    * An interpreter for script `file`. `spectest` is the script's own
    * instance of the `spectest` module (see `spectest.ts`): each script gets
-   * a fresh table and memory.
+   * a fresh table and memory. `options.transformBinary` rewrites each
+   * module's binary before it is compiled.
    */
-  constructor(file: SourceFile, matchMessages: boolean, spectest: Instance) {
+  constructor(
+    file: SourceFile,
+    spectest: Instance,
+    options: {
+      matchMessages?: boolean;
+      transformBinary?: (binary: Uint8Array) => Uint8Array;
+      fuse?: boolean;
+    } = {},
+  ) {
     this.#file = file;
-    this.#matchMessages = matchMessages;
+    this.#fuse = options.fuse !== false;
+    this.#matchMessages = options.matchMessages ?? false;
+    this.#transform = options.transformBinary;
     this.#registered = Object.create(null);
     this.#registered.spectest = spectest;
   }
@@ -133,7 +159,8 @@ export class ScriptInterpreter {
   /** A script of bare module fields is one module: instantiates the whole text. */
   async inlineModule(): Promise<void> {
     const { source, filename } = this.#file;
-    instantiateSync(await compile(source, { filename }), this.#registered);
+    const module = this.#compiled(await compile(source, { filename, fuse: this.#fuse }));
+    instantiateSync(module, this.#registered);
   }
 
   /** `(module $id? …)`: the current module from now on; importable as `id` when named. */
@@ -233,7 +260,12 @@ export class ScriptInterpreter {
 
   async #define(form: SList): Promise<Entry> {
     // Bytes from the text are a binary, even when they look like text.
-    const module = compileSync(await this.#moduleBytes(form));
+    const bytes = await this.#moduleBytes(form);
+    const module = this.#compiled(
+      compileSync(this.#transform === undefined ? bytes : this.#transform(bytes), {
+        fuse: this.#fuse,
+      }),
+    );
     const instance = instantiateSync(module, this.#registered);
     return { module, instance };
   }

@@ -47,7 +47,7 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  * Runs one script. Never throws for a failing command (it is counted and
  * reported), nor for a malformed one or a script that cannot be read.
  *
- * @throws {Error} only when `timeoutMs` is given and is not a whole number
+ * @throws {Error} only when `timeoutMs` is given with `transformBinary`, or is not a whole number
  * of milliseconds from 1 to 2³¹−1.
  */
 export async function runScript(
@@ -73,7 +73,8 @@ export class ScriptRunner {
   /**
    * Makes a runner; nothing starts before the first script.
    *
-   * @throws {Error} when `timeoutMs` is not a whole number of milliseconds from 1 to 2³¹−1.
+   * @throws {Error} when `timeoutMs` is not a whole number of milliseconds from 1 to 2³¹−1, or
+   * is given with `transformBinary`.
    */
   constructor(options: RunOptions = {}) {
     const limit = options.timeoutMs;
@@ -81,6 +82,9 @@ export class ScriptRunner {
       limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIMEOUT_MS)
     ) {
       throw new Error(`timeoutMs must be a whole number from 1 to ${MAX_TIMEOUT_MS}, got ${limit}`);
+    }
+    if (limit !== undefined && options.transformBinary !== undefined) {
+      throw new Error("transformBinary runs in this thread: it cannot be given with timeoutMs");
     }
     this.#options = options;
     this.#limit = limit;
@@ -126,7 +130,14 @@ export class ScriptRunner {
       this.#worker ??= new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
       const ending = await runInWorker(
         this.#worker,
-        { text, filename, matchMessages: options.matchMessages ?? false, replayUntil: next, skip },
+        {
+          text,
+          filename,
+          matchMessages: options.matchMessages ?? false,
+          fuse: options.fuse !== false,
+          replayUntil: next,
+          skip,
+        },
         limit,
         {
           plan: (commands) => plan = commands,

@@ -29,6 +29,15 @@ export interface RunOptions {
    * without it, in this thread, with no limit.
    */
   timeoutMs?: number;
+  /**
+   * Rewrites the binary of each module a command defines before it is
+   * compiled: a seam for testing binary transformations (the fusion
+   * rewriter) against the suites. Runs in this thread only: it cannot be
+   * given with `timeoutMs`.
+   */
+  transformBinary?: (binary: Uint8Array) => Uint8Array;
+  /** Compile modules with fusion (the default) or without (`false`). */
+  fuse?: boolean;
 }
 
 /** One command's outcome. */
@@ -41,6 +50,8 @@ export interface CommandResult {
   command: string;
   /** Whether it passed. */
   ok: boolean;
+  /** For a command that defines a module: whether it was compiled into a fused form. */
+  fused?: boolean;
   /** Why it failed: expected X, got Y. */
   message?: string;
 }
@@ -90,6 +101,8 @@ export async function runCommands(
   progress: Progress = {},
 ): Promise<ScriptResult> {
   const result: ScriptResult = { passed: 0, failed: 0, failures: [] };
+  // Made once the script is read; reports ask it whether a module was fused.
+  const made: { interpreter?: ScriptInterpreter } = {};
   const replayUntil = progress.replayUntil ?? 0;
   /** Reports command `index`: passed when there is no failure `message`. */
   const report = (index: number, line: number, command: string, message?: string) => {
@@ -101,6 +114,8 @@ export async function runCommands(
       ok: message === undefined,
       message,
     };
+    const fused = made.interpreter?.takeFused();
+    if (fused !== undefined) outcome.fused = fused;
     if (outcome.ok) result.passed++;
     else {
       result.failed++;
@@ -120,7 +135,7 @@ export async function runCommands(
     return result;
   }
   const file = new SourceFile(text, filename);
-  const interpreter = new ScriptInterpreter(file, !!options.matchMessages, await spectest());
+  const interpreter = made.interpreter = new ScriptInterpreter(file, await spectest(), options);
 
   // A file of bare module fields is one module (as `inline-module.wast` is).
   if (forms.length > 0 && !isCommand(firstAtomText(forms[0]))) {

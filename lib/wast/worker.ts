@@ -13,6 +13,8 @@ export interface WorkerRequest {
   text: string;
   filename: string;
   matchMessages: boolean;
+  /** Compile with fusion (`false`: without). */
+  fuse: boolean;
   replayUntil: number;
   skip: number[];
 }
@@ -34,10 +36,11 @@ const scope = globalThis as unknown as {
 const post = (report: WorkerReport) => scope.postMessage(report);
 
 scope.onmessage = async (event) => {
-  const { text, filename, matchMessages, replayUntil, skip } = event.data;
+  const { text, filename, matchMessages, fuse, replayUntil, skip } = event.data;
   try {
     await runCommands(text, filename, {
       matchMessages,
+      fuse,
       onCommand: (result) => post({ type: "result", result }),
     }, {
       onPlan: (commands) => post({ type: "plan", commands }),

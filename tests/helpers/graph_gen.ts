@@ -32,6 +32,8 @@ import {
   Module,
   parseWat,
 } from "../../mod.ts";
+import { fused } from "../../lib/api.ts";
+import { moduleParts } from "../../lib/runtime/module.ts";
 
 // ---------------------------------------------------------------------------
 // Randomness
@@ -1860,6 +1862,38 @@ export interface Path {
 export interface ComparePathsOptions extends ObserveOptions {
   /** How many hosts with one import wrong to try on each path (default 3). */
   brokenHosts?: number;
+  /**
+   * Whether to compare fused and unfused runs too (default true): the
+   * module compiled with `fuse: false`, and fused with no limit on copies
+   * of a module's code, must look alike (functions compared without their
+   * core indices, which fusion moves).
+   */
+  fusion?: boolean;
+}
+
+/**
+ * `o` with a segment's trap worded as the bulk instruction's: a fused
+ * module applies segments with `table.init` and `memory.init`, whose traps
+ * V8 words without the segment's details (see `docs/fusion.md`). The
+ * trap itself, and the host state it leaves, must be the same.
+ */
+function sameTraps(o: Observation): Observation {
+  const instantiation = o.instantiation
+    .replace("WebAssembly.Instance(): ", "")
+    .replace(/data segment \d+ is out of bounds \([^)]*\)/, "memory access out of bounds");
+  return { ...o, instantiation };
+}
+
+/** Fusion's limits with copies allowed: every closed graph of a generated program fuses. */
+const FUSE_ALL = { instances: 2_000, coreBytes: 8 << 20, copies: 1_000 };
+
+/** `text` compiled unfused, and fused with copies allowed (`null` when it cannot be fused at all). */
+async function fusionPair(text: string): Promise<{ unfused: Module; fused: Module | null }> {
+  const unfused = await compile(text, { fuse: false });
+  const { blob, index } = moduleParts(unfused);
+  const wide = fused(blob, FUSE_ALL);
+  const module = new Module(wide, index);
+  return { unfused, fused: module.fusion().fused ? module : null };
 }
 
 /** The outcome of {@linkcode comparePaths}. */
@@ -1869,6 +1903,8 @@ export interface Comparison {
   readonly paths: Path[];
   /** Each path that disagrees with the base (or a fact that does not hold), and how. */
   readonly mismatches: { path: string; differences: string[] }[];
+  /** Whether the default compile fused it, and whether fusing with copies allowed did. */
+  readonly fused: { readonly byDefault: boolean; readonly withCopies: boolean };
 }
 
 /**
@@ -1958,5 +1994,58 @@ export async function comparePaths(
       if (differences.length > 0) mismatches.push({ path: r.name, differences });
     }
   }
-  return { base, paths, mismatches };
+  let withCopies = false;
+  if (options.fusion !== false) {
+    withCopies = await compareFusion(text, fromText, setup, paths, mismatches);
+  }
+  return { base, paths, mismatches, fused: { byDefault: fromText.fusion().fused, withCopies } };
+}
+
+/**
+ * Adds the fusion paths: unfused, fused by default, and fused with copies
+ * allowed must agree (function names aside), with the standard host and
+ * with a host that gets an import wrong; and the fused-with-copies module
+ * read back from its artifact. Returns whether the copies-allowed fusion
+ * fused.
+ */
+async function compareFusion(
+  text: string,
+  byDefault: Module,
+  setup: HostSetup,
+  paths: Path[],
+  mismatches: { path: string; differences: string[] }[],
+): Promise<boolean> {
+  const pair = await fusionPair(text);
+  const noNames = { instantiate: "sync", functionNames: false } as const;
+  const reference = await observe(pair.unfused, setup, noNames);
+  paths.push({ name: "unfused", observation: reference });
+  const others = [{ name: "fused by default", module: byDefault }];
+  if (pair.fused !== null) {
+    others.push(
+      { name: "fused with copies", module: pair.fused },
+      {
+        name: "fused with copies, deserialize",
+        module: Module.deserialize(pair.fused.serialize()),
+      },
+    );
+  }
+  for (const o of others) {
+    const observation = await observe(o.module, setup, noNames);
+    paths.push({ name: o.name, observation });
+    const differences = diff(sameTraps(reference), sameTraps(observation));
+    if (differences.length > 0) mismatches.push({ path: o.name, differences });
+  }
+  if (pair.fused !== null) {
+    const broken = brokenHosts(pair.unfused, setup);
+    for (const b of broken.slice(0, 2)) {
+      const expected = await observe(pair.unfused, b.setup, noNames);
+      const observation = await observe(pair.fused, b.setup, noNames);
+      paths.push({ name: `fused with copies, ${b.name}`, observation });
+      const differences = diff(sameTraps(expected), sameTraps(observation));
+      if (differences.length > 0) {
+        mismatches.push({ path: `fused with copies, ${b.name}`, differences });
+      }
+    }
+  }
+  return pair.fused !== null;
 }

@@ -18,6 +18,7 @@ import type { ArtifactReader } from "../bytes.ts";
 import { BYTES, type Codec, flag, oneOf, optional, STRING, vec } from "../codec.ts";
 import { type BlobContext, Replay } from "./context.ts";
 import { ENTITY, KIND, sameEntity } from "./entity.ts";
+import { FUSION, verifyFusion } from "./fusion.ts";
 import { INITIALIZER, verifyInitializer } from "./initializer.ts";
 import { checkReference } from "./types.ts";
 
@@ -85,6 +86,7 @@ export const MODULE: Codec<CompiledModule, BlobContext> = {
     w.uint(m.instanceType);
     UPVARS.write(w, m.upvars);
     CHILDREN.write(w, m.children);
+    FUSION.write(w, m.fusion);
   },
   read: (r, c) => ({
     name: r.string(),
@@ -96,6 +98,7 @@ export const MODULE: Codec<CompiledModule, BlobContext> = {
     instanceType: r.below(c.types.instances.length, "instance type"),
     upvars: UPVARS.read(r),
     children: CHILDREN.read(r, c),
+    fusion: FUSION.read(r, c),
   }),
 };
 
@@ -121,6 +124,7 @@ export function verifyModule(
     else if (m.core === null) r.fail(`export ${JSON.stringify(e.name)} needs a core module`);
   }
   verifyExportTypes(r, blob.types, m);
+  verifyFusion(r, blob, self);
 }
 
 /**
