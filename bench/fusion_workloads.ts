@@ -26,7 +26,7 @@ import { compileBinary } from "../lib/compile/mod.ts";
 import { fuseModule } from "../lib/fuse/fuse.ts";
 import type { CompiledBlob, CompiledModule, FusedModule } from "../lib/compiled.ts";
 import type { ModuleIR, Section } from "../lib/ir.ts";
-import { binary, prng } from "./workloads.ts";
+import { binary, prng, sleb, uleb } from "./workloads.ts";
 import { nonceOffsets, withNonceSection, writeArtifactNonce, writeNonce } from "./nonce.ts";
 
 type Fn = (x: number) => number;
@@ -40,30 +40,6 @@ export const LEVELS = 51;
 export const CHAIN_CODE = 16 * 1024;
 /** Iterations of the wasm loops of workloads b and c. */
 export const LOOP_CALLS = 10_000;
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
 
 function codeSection(bodies: number[][]): Section {
   const out: number[] = [...uleb(bodies.length)];

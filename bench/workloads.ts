@@ -38,7 +38,8 @@ export function prng(seed: number): () => number {
   };
 }
 
-function sleb(n: number): number[] {
+/** `n` as signed LEB128 bytes. */
+export function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = n & 0x7f;
@@ -51,7 +52,8 @@ function sleb(n: number): number[] {
   }
 }
 
-function uleb(n: number): number[] {
+/** `n` as unsigned LEB128 bytes. */
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
