@@ -40,6 +40,7 @@ export {
   Module,
   type ModuleExportDescriptor,
   type ModuleImportDescriptor,
+  type NestedFusion,
 } from "./lib/runtime/module.ts";
 export { type ExportValue, Instance } from "./lib/runtime/instance.ts";
 export {

@@ -14,7 +14,9 @@
  * f. a module instantiated K times (K = 2, 10, 100): unfused (the baseline)
  *    against a fusion forced past the default `copies: 1` limit, from the
  *    binary, from an artifact, and instantiating a compiled module;
- * g. `compileSync` of the chain's binary, unfused (the baseline) and fused.
+ * g. `compileSync` of the chain's binary, unfused (the baseline) and fused;
+ * h. instantiate a mixed graph: the chain, nested, and a module the host
+ *    gives that imports it (only the chain fuses).
  *
  * Where there is one, a fourth bench times the floor: the fused core on
  * plain V8 with mlink left out (a, d, e), or the loop with the call
@@ -34,13 +36,16 @@ import {
   copiesInstantiate,
   crossCalls,
   instantiateChain,
+  instantiateMixed,
   LEVELS,
   LOOP_CALLS,
+  mixedChainText,
   nestedChain,
   SIDES,
   type Sides,
 } from "./fusion_workloads.ts";
 import { quickMode } from "./workloads.ts";
+import { parseWat } from "../mod.ts";
 
 const exposedGc = (globalThis as { gc?: (options?: { type: string }) => void }).gc;
 // A minor GC: a forced major one also throws away optimized JS code, which
@@ -163,6 +168,15 @@ trio(
     ["mlink fused: compileSync(bytes)", sides.fused, false],
   ]);
 }
+
+// h. a mixed graph: the closed chain fuses beside a module the host gives
+trio(
+  "fusion: instantiate a mixed graph",
+  `instantiate ${LEVELS - 1} nested instances and a host-given module`,
+  instantiateMixed(await parseWat(mixedChainText(LEVELS - 1))),
+  BATCH,
+  "the fused chain's core and the plugin's on plain V8",
+);
 
 // f. a module instantiated K times: what fusing its copies would cost
 const COPY_CODE = 1024;

@@ -26,7 +26,8 @@
  * with a memory per instance), compile (g: `compileSync` of the chain's
  * binary, fused and not; no glue), copies (f: a module of 1 KB or 16 KB of
  * code instantiated K = 2, 10, 100 times, unfused against a fusion forced
- * past the `copies: 1` limit). Each side first runs N times (default
+ * past the `copies: 1` limit), mixed (h: the chain nested beside a module
+ * the host gives, which only the chain's fusion covers). Each side first runs N times (default
  * 1,000; a share of it for the slower workloads), untimed. ROUNDS defaults
  * to 300; cold starts, compiles and copies run ROUNDS ÷ 4 (at least 10).
  *
@@ -44,12 +45,15 @@ import {
   copiesInstantiate,
   crossCalls,
   instantiateChain,
+  instantiateMixed,
   LEVELS,
   LOOP_CALLS,
+  mixedChainText,
   nestedChain,
   SIDES,
   type Sides,
 } from "./fusion_workloads.ts";
+import { parseWat } from "../mod.ts";
 
 const gc = (globalThis as { gc?: (options?: { type: string }) => void }).gc;
 if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
@@ -103,6 +107,9 @@ const hotSides = (sides: Sides<() => unknown>): Sides<Step> => ({
   floor: sides.floor && hot(sides.floor),
 });
 
+/** The mixed graph of workload h, parsed once (its text is the readable way to write it). */
+const mixedBytes = await parseWat(mixedChainText(LEVELS - 1));
+
 const COPIES = [2, 10, 100];
 const COPY_CODE = [1024, 16 * 1024];
 
@@ -143,6 +150,12 @@ const WORKLOADS: Record<string, () => Measured[]> = {
     warm: 0.2,
     rounds,
     target: 1.0,
+  }],
+  mixed: () => [{
+    label: `h. instantiate a mixed graph: ${LEVELS - 1} nested instances (fused) + a host's module`,
+    sides: hotSides(instantiateMixed(mixedBytes)),
+    warm: 1,
+    rounds,
   }],
   compile: () => [{
     label: `g. compile ${LEVELS} nested modules from bytes (16 KB code)`,

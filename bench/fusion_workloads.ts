@@ -278,7 +278,12 @@ function fusedCore(module: Module): WebAssembly.Module {
 
 /** The core modules of a chain of nested modules, outermost first. */
 function chainCores(module: Module): WebAssembly.Module[] {
-  const { blob, index } = moduleParts(module);
+  return chainCoresFrom(module, moduleParts(module).index);
+}
+
+/** The core modules of the chain that starts at module `index` of `module`'s blob, outermost first. */
+function chainCoresFrom(module: Module, index: number): WebAssembly.Module[] {
+  const { blob } = moduleParts(module);
   const modules = blob.compiled.modules;
   const cores: WebAssembly.Module[] = [];
   for (let m = index;; m = modules[m].children[0]) {
@@ -610,5 +615,129 @@ export function compileChain(options: ChainOptions = {}): { unfused: ColdSide; f
         return module;
       },
     },
+  };
+}
+
+/**
+ * (h) A mixed graph, as text: a root that instantiates a closed chain of
+ * `levels` nested modules (`$app`, each level adding 1 to what the one
+ * below gives) and then a module the host gives (`plugin`), which imports
+ * the chain's `f`. The root's graph is not closed, so only `$app` fuses.
+ */
+export function mixedChainText(levels: number): string {
+  let app = `(module $l1 (func (export "f") (param i32) (result i32)
+    (i32.add (local.get 0) (i32.const 1))))`;
+  for (let k = 2; k <= levels; k++) {
+    app = `(module $l${k} ${app}
+      (instance $i (instantiate $l${k - 1}))
+      (alias $i "f" (func $inner))
+      (func (export "f") (param i32) (result i32)
+        (i32.add (call $inner (local.get 0)) (i32.const 1))))`;
+  }
+  return `(module
+    (import "plugin" (module $plugin
+      (import "app" (instance (export "f" (func (param i32) (result i32)))))
+      (export "g" (func (param i32) (result i32)))))
+    ${app.replace(`(module $l${levels}`, "(module $app")}
+    (instance $a (instantiate $app))
+    (instance $p (instantiate $plugin (import "app" (instance $a))))
+    (export "g" (func $p "g")))`;
+}
+
+/** The plugin of {@linkcode mixedChainText}, a core module: `g(x) = app.f(x) * 2`. */
+export const MIXED_PLUGIN = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0, // header
+  1,
+  6,
+  1,
+  0x60,
+  1,
+  0x7f,
+  1,
+  0x7f, // type 0: (i32) -> i32
+  2,
+  9,
+  1,
+  3,
+  97,
+  112,
+  112,
+  1,
+  102,
+  0,
+  0, // import "app" "f" (func (type 0))
+  3,
+  2,
+  1,
+  0, // one function of type 0
+  7,
+  5,
+  1,
+  1,
+  103,
+  0,
+  1, // export "g" (func 1)
+  10,
+  11,
+  1,
+  9,
+  0,
+  0x20,
+  0,
+  0x10,
+  0,
+  0x41,
+  2,
+  0x6c,
+  0x0b, // (call 0 (local.get 0)) * 2
+]);
+
+/**
+ * Instantiating the mixed graph (h): mlink unfused and fused (only `$app`
+ * fuses), against glue that makes the chain's split core instances and
+ * the plugin's, and a floor made of the fused `$app` core and the plugin's.
+ */
+export function instantiateMixed(bytes: Uint8Array): Sides<() => unknown> {
+  const unfused = compileSync(bytes, { fuse: false });
+  const fused = compileSync(bytes);
+  const report = fused.fusion();
+  if (report.fused || report.nested?.length !== 1) {
+    throw new Error(`the mixed graph should fuse $app alone: ${JSON.stringify(report)}`);
+  }
+  const plugin = compileSync(MIXED_PLUGIN);
+  const pluginCore = new WebAssembly.Module(MIXED_PLUGIN);
+  const { blob, index } = moduleParts(unfused);
+  const app = blob.compiled.modules[index].children[0];
+  const chain = chainGlue(chainCoresFrom(unfused, app));
+  const glue = () => {
+    const f = chain().f;
+    return new WebAssembly.Instance(pluginCore, { app: { f } }).exports;
+  };
+  const fusedApp = moduleParts(fused).blob.fusedCores[app];
+  if (fusedApp === undefined) throw new Error("the fused $app core is not compiled");
+  const floor = () => {
+    const f = new WebAssembly.Instance(fusedApp, {}).exports.f;
+    return new WebAssembly.Instance(pluginCore, { app: { f } }).exports;
+  };
+  const imports = { plugin };
+  const g = (e: WebAssembly.Exports | Record<string, unknown>) => (e.g as Fn)(3);
+  same("h", {
+    glue: g(glue()),
+    unfused: g(instantiateSync(unfused, imports).exports),
+    fused: g(instantiateSync(fused, imports).exports),
+  });
+  if (g(floor()) !== g(glue())) throw new Error("h: the floor differs");
+  return {
+    glue,
+    unfused: () => instantiateSync(unfused, imports),
+    fused: () => instantiateSync(fused, imports),
+    floor,
   };
 }

@@ -6,7 +6,8 @@
 
 import { type CoreErrorSite, locateCoreError, relocatedError } from "./compile/core_offsets.ts";
 import { compileBinary } from "./compile/mod.ts";
-import { fuseModule, FUSION_LIMITS } from "./fuse/fuse.ts";
+import { fuseBlob, FUSION_LIMITS } from "./fuse/fuse.ts";
+import type { Fusion } from "./compiled.ts";
 import type { PlanLimits } from "./fuse/plan.ts";
 import { detectContent, unknownContentMessage } from "./content.ts";
 import { typeName } from "./errors.ts";
@@ -172,8 +173,9 @@ export function checkOptions(options: unknown, fail: (message: string) => Error)
 
 /**
  * Compiles a module-linking binary, or its text format, into a `Module`.
- * Every core module is validated and compiled by V8 here, so instantiating
- * compiles nothing. Bytes are told apart by content: `\0asm` first is a
+ * Every core module is validated by V8 here, and compiled, so instantiating
+ * compiles nothing; the fused core (see `fuse`) stands in for the modules
+ * it covers, which compile only if they are ever instantiated apart. Bytes are told apart by content: `\0asm` first is a
  * binary, and UTF-8 without NUL bytes is text (`lib/content.ts`); an
  * artifact and anything else are `CompileError`s. Throws `CompileError`
  * (binary, or a misuse) or `WatError` (text).
@@ -222,53 +224,88 @@ function compiled(result: Module | CoreFailure): Module {
 
 function compileBytes(bytes: Uint8Array, fuse: boolean): Module | CoreFailure {
   const blob = loadBlob(compileBinary(bytes));
-  const failure = compileCores(blob, bytes);
+  let fusions: (Fusion | null)[] | undefined;
+  // Fusing reads core modules V8 has not validated yet: an invalid one may
+  // make it fail in any way, which only counts once they all validate.
+  let fuseError: unknown;
+  if (fuse) {
+    try {
+      fusions = fuseBlob(blob.compiled);
+    } catch (e) {
+      fuseError = e;
+    }
+  }
+  const covered = new Set<number>();
+  for (const fusion of fusions ?? []) {
+    if (fusion !== null && !("reason" in fusion)) fusion.modules.forEach((m) => covered.add(m));
+  }
+  const failure = compileCores(blob, bytes, covered);
   if (failure !== undefined) return failure;
-  const result = fuse ? fused(blob) : blob;
+  if (fuseError !== undefined) throw fuseError;
+  const result = fusions === undefined ? blob : withFusions(blob, fusions);
   return new Module(result, result.compiled.root);
 }
 
 /**
- * `blob` (unfused) with its root module fused, within `limits`, when fusion can and V8 accepts the
- * fused core (compiled here, once); otherwise with the reason it is not.
- * The core modules compiled already are kept: a module value the host
- * instantiates still needs them.
+ * `blob` (unfused) with the fusions {@linkcode fuseBlob} finds within
+ * `limits`: its root module fused when its graph is closed, else its
+ * nested modules whose graphs are; each fused core compiled here, once,
+ * and a fused form V8 refuses kept as the reason there is none. The core
+ * modules compiled already are kept: a module value the host instantiates
+ * still needs them.
  */
 export function fused(blob: LoadedBlob, limits: PlanLimits = FUSION_LIMITS): LoadedBlob {
+  return withFusions(blob, fuseBlob(blob.compiled, limits));
+}
+
+/** `blob` with `fusions` (by module; `null`: not tried), their fused cores compiled. */
+function withFusions(blob: LoadedBlob, fusions: readonly (Fusion | null)[]): LoadedBlob {
   const { compiled } = blob;
-  let fusion = fuseModule(compiled, compiled.root, limits);
-  let core: WebAssembly.Module | undefined;
-  if (!("reason" in fusion)) {
-    try {
-      core = new WebAssembly.Module(fusion.core as Uint8Array<ArrayBuffer>);
-    } catch (e) {
-      fusion = {
-        reason: `V8 refused the fused core module: ${e instanceof Error ? e.message : e}`,
-      };
+  const cores = new Map<number, WebAssembly.Module>();
+  const modules = compiled.modules.map((module, i) => {
+    let fusion = fusions[i];
+    if (fusion === null || fusion === undefined) return module;
+    if (!("reason" in fusion)) {
+      try {
+        cores.set(i, new WebAssembly.Module(fusion.core as Uint8Array<ArrayBuffer>));
+      } catch (e) {
+        fusion = {
+          reason: `V8 refused the fused core module: ${e instanceof Error ? e.message : e}`,
+        };
+      }
     }
-  }
-  const modules = compiled.modules.slice();
-  modules[compiled.root] = { ...modules[compiled.root], fusion };
+    return { ...module, fusion };
+  });
   const result = loadBlob({ ...compiled, modules });
   blob.cores.forEach((c, i) => result.cores[i] = c);
-  if (core !== undefined) result.fusedCores[compiled.root] = core;
+  for (const [i, core] of cores) result.fusedCores[i] = core;
   return result;
 }
 
 /**
- * Has V8 compile every core module of `blob`, compiled from `bytes`. An
- * error V8 reports at an offset in a core module comes back pointing at
+ * Has V8 check every core module of `blob`, compiled from `bytes`: those
+ * `covered` by the fused core are validated only (they compile if a
+ * fallback or a module value ever needs them), the others are compiled.
+ * An error V8 reports at an offset in a core module comes back pointing at
  * that place in `bytes` instead.
  */
-function compileCores(blob: LoadedBlob, bytes: Uint8Array): CoreFailure | undefined {
+function compileCores(
+  blob: LoadedBlob,
+  bytes: Uint8Array,
+  covered: ReadonlySet<number>,
+): CoreFailure | undefined {
   const paths = modulePaths(blob.compiled);
   for (let i = 0; i < blob.compiled.modules.length; i++) {
+    const core = blob.compiled.modules[i].core;
+    // Validating costs a quarter of compiling; V8 names the error only when it compiles.
+    if (core !== null && covered.has(i) && WebAssembly.validate(core as Uint8Array<ArrayBuffer>)) {
+      continue;
+    }
     try {
       // Synchronous on purpose: V8's asynchronous compile validates lazily
       // the functions nothing can call yet, so an invalid module could compile.
       coreModuleOf(blob, i, paths[i]);
     } catch (e) {
-      const core = blob.compiled.modules[i].core;
       if (!(e instanceof CompileError) || core === null) throw e;
       const site = locateCoreError(e, { source: bytes, core, module: i });
       return { error: site === undefined ? e : relocatedError(e, site), site };

@@ -31,4 +31,5 @@ export {
   Module,
   type ModuleExportDescriptor,
   type ModuleImportDescriptor,
+  type NestedFusion,
 } from "./runtime/module.ts";

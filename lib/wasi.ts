@@ -30,4 +30,5 @@ export type {
   Module,
   ModuleExportDescriptor,
   ModuleImportDescriptor,
+  NestedFusion,
 } from "./runtime/module.ts";

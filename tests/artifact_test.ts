@@ -169,22 +169,22 @@ Deno.test("damaged artifacts: wrong magic, other version, truncation, flipped by
   );
 
   const other = good.slice();
-  new DataView(other.buffer).setUint32(4, 4, true);
+  new DataView(other.buffer).setUint32(4, 5, true);
   assertThrows(
     () => Module.deserialize(other),
     ArtifactError,
-    `artifact format 4, this loader reads ${ARTIFACT_VERSION}`,
+    `artifact format 5, this loader reads ${ARTIFACT_VERSION}`,
   );
   // Version 1 had no tags and no instances made of exports, version 2 no
-  // fused forms: refused, never misread.
-  assertEquals(ARTIFACT_VERSION, 3);
-  for (const version of [1, 2]) {
+  // fused forms, version 3 wrote fused paths whole: refused, never misread.
+  assertEquals(ARTIFACT_VERSION, 4);
+  for (const version of [1, 2, 3]) {
     const old = good.slice();
     new DataView(old.buffer).setUint32(4, version, true);
     assertThrows(
       () => Module.deserialize(old),
       ArtifactError,
-      `artifact format ${version}, this loader reads 3: compile the module again with this version`,
+      `artifact format ${version}, this loader reads 4: compile the module again with this version`,
     );
   }
   for (let n = 0; n < good.length; n++) {

@@ -283,7 +283,7 @@ Deno.test("inspect: the fused instances, or why the module is not fused", async 
       fusedLines(r.stdout.split("\n"));
     }
     const notFused =
-      "  not fused: fusion was not tried: compiled with fuse: false, or a nested module";
+      "  not fused: fusion was not tried: compiled with fuse: false, or a nested module with nothing to fuse of its own";
     for (const args of [[source, "--no-fuse"], [`${dir}/un.mlk`]]) {
       const r = await mlink("inspect", ...args);
       assertEquals(r.code, 0, r.stderr);
@@ -302,7 +302,8 @@ Deno.test("inspect: the fused instances, or why the module is not fused", async 
     const off = JSON.parse((await mlink("inspect", source, "--json", "--no-fuse")).stdout);
     assertEquals(off.fusion, {
       fused: false,
-      reason: "fusion was not tried: compiled with fuse: false, or a nested module",
+      reason:
+        "fusion was not tried: compiled with fuse: false, or a nested module with nothing to fuse of its own",
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -11,10 +11,13 @@ import { assert, assertEquals, assertStrictEquals, assertThrows } from "@std/ass
 import {
   ArtifactError,
   compile,
+  CompileError,
+  compileSync,
   type Instance,
   instantiateSync,
   LinkError,
   Module,
+  parseWat,
   withCaller,
 } from "../mod.ts";
 import type { FusedModule } from "../lib/compiled.ts";
@@ -290,4 +293,191 @@ Deno.test("a crafted fused form in an artifact is refused, not run", async () =>
   }));
   const loaded = Module.deserialize(noExports);
   assertThrows(() => run(loaded), Error, "core module does not match");
+});
+
+Deno.test("fused instance paths round-trip through an artifact, in any order, any characters", async () => {
+  // The artifact writes each path as what it shares with the one before,
+  // then the rest: deepest first, shallowest first, and a shared prefix
+  // that ends inside a surrogate pair (two emoji alike in their first half).
+  const module = await compile(CHAIN);
+  const { blob, index } = moduleParts(module);
+  const fusion = blob.compiled.modules[index].fusion as FusedModule;
+  const { writeArtifact } = await import("../lib/artifact/write.ts");
+  const orders = [
+    ["module $a > module $😀 > module $c", "module $a > module $😁", "module $a"],
+    ["", "module $x", "module $x > module $x > module $x"],
+    ["module $😀", "module $😁", "module $😀 > module $😀"],
+  ];
+  for (const instances of orders) {
+    const modules = blob.compiled.modules.slice();
+    modules[index] = { ...modules[index], fusion: { ...fusion, instances } };
+    const artifact = writeArtifact({
+      blobs: [{ ...blob.compiled, modules }],
+      nodes: [{ blob: 0, module: index, upvars: [] }],
+      root: 0,
+    });
+    assertEquals(Module.deserialize(artifact).fusion(), { fused: true, instances });
+  }
+});
+
+Deno.test("a core module invalid on its own is refused, though it would be valid fused", async () => {
+  // $b takes a reference to a function it imports without declaring it
+  // (no element segment, export or global names it): invalid core wasm.
+  // Fused, $a's export would declare the function for the whole module,
+  // so fusion must not stand in for validating each core module.
+  const text = `(module
+    (module $a (func (export "f")))
+    (instance $a (instantiate $a))
+    (module $b
+      (import "f" (func $f))
+      (func (export "r") (result funcref) (ref.func $f)))
+    (instance $b (instantiate $b (import "f" (func $a "f"))))
+    (export "r" (func $b "r")))`;
+  const bytes = await parseWat(text);
+  for (const fuse of [true, false]) {
+    const error = assertThrows(() => compileSync(bytes, { fuse }), CompileError);
+    assert(error.offset !== undefined && error.offset > 0, `fuse: ${fuse}: ${error.message}`);
+  }
+});
+
+/** A root that instantiates a module the host gives, around a nested module whose graph is closed. */
+const MIXED = `(module
+  (import "host" "log" (func $log (param i32)))
+  (import "plugin" (module $plugin
+    (import "log" (func (param i32)))
+    (export "p" (func (result i32)))))
+  (module $app
+    (import "log" (func $log (param i32)))
+    (import "p" (func $p (result i32)))
+    (module $a
+      (import "log" (func $log (param i32)))
+      (func $f (export "f") (result i32) (i32.const 10))
+      (func $s (call $log (i32.const 2))) (start $s))
+    (instance $a (instantiate $a (import "log" (func $log))))
+    (module $b
+      (import "log" (func $log (param i32)))
+      (import "f" (func $f (result i32)))
+      (import "p" (func $p (result i32)))
+      (func (export "g") (result i32) (i32.add (call $f) (call $p)))
+      (func $s (call $log (i32.const 3))) (start $s))
+    (instance $b (instantiate $b
+      (import "log" (func $log)) (import "f" (func $a "f")) (import "p" (func $p))))
+    (func $s (call $log (i32.const 4))) (start $s)
+    (export "g" (func $b "g"))
+    (export "p" (func $p)))
+  (instance $first (instantiate $plugin (import "log" (func $log))))
+  (instance $app (instantiate $app (import "log" (func $log)) (import "p" (func $first "p"))))
+  (instance $second (instantiate $plugin (import "log" (func $log))))
+  (export "g" (func $app "g"))
+  (export "p" (func $first "p"))
+  (export "app p" (func $app "p"))
+  (export "app" (module $app)))`;
+
+const PLUGIN = `(module
+  (import "log" (func $log (param i32)))
+  (func (export "p") (result i32) (i32.const 5))
+  (func $s (call $log (i32.const 1))) (start $s))`;
+
+Deno.test("a mixed graph fuses its closed parts: nested modules run fused among separate instances", async () => {
+  const plugin = await compile(PLUGIN);
+  const mixed = await compile(MIXED);
+  const report = mixed.fusion();
+  assert(!report.fused && report.reason.includes("known only at run time"), JSON.stringify(report));
+  assertEquals(report.nested, [
+    { module: "module $app", instances: ["module $a", "module $b", "the module itself"] },
+  ]);
+  const separate = await compile(MIXED, { fuse: false });
+  assertEquals(separate.fusion().nested, undefined);
+  const runs = [mixed, Module.deserialize(mixed.serialize()), separate].map((module) => {
+    const order: number[] = [];
+    const { exports } = instantiateSync(module, {
+      host: { log: (n: number) => order.push(n) },
+      plugin,
+    });
+    return { order, exports };
+  });
+  for (const { order, exports } of runs) {
+    assertEquals(order, [1, 2, 3, 4, 1], "starts in instantiation order, around the fused part");
+    assertEquals((exports.g as () => number)(), 15);
+    // The plugin's function passed through the fused instance keeps its identity.
+    assertStrictEquals(exports["app p"], exports.p);
+  }
+  // A module value the host instantiates later runs its fused form too.
+  const app = runs[0].exports.app as Module;
+  assertEquals(app.fusion().fused, true);
+  const order: number[] = [];
+  const later = instantiateSync(app, {
+    log: (n: number) => order.push(n),
+    p: () => 7,
+  });
+  assertEquals([order, (later.exports.g as () => number)()], [[2, 3, 4], 17]);
+});
+
+Deno.test("a module instantiated twice stays apart, and the closed parts beside it fuse", async () => {
+  const text = `(module
+    (module $c (global (export "n") (mut i32) (i32.const 0)))
+    (instance $c1 (instantiate $c))
+    (instance $c2 (instantiate $c))
+    (module $pair
+      (module $x (func (export "x") (result i32) (i32.const 1)))
+      (instance $x (instantiate $x))
+      (module $y
+        (import "x" (func $x (result i32)))
+        (func (export "y") (result i32) (i32.add (call $x) (i32.const 1))))
+      (instance $y (instantiate $y (import "x" (func $x "x"))))
+      (export "y" (func $y "y")))
+    (instance $p (instantiate $pair))
+    (export "y" (func $p "y"))
+    (export "n1" (global $c1 "n"))
+    (export "n2" (global $c2 "n")))`;
+  const module = await compile(text);
+  const report = module.fusion();
+  assert(!report.fused && report.reason.includes("more than 1 times"), JSON.stringify(report));
+  assertEquals(report.nested?.map((n) => n.module), ["module $pair"]);
+  const { exports } = instantiateSync(module);
+  assertEquals((exports.y as () => number)(), 2);
+  assert(exports.n1 !== exports.n2, "each instance of $c has its own global");
+});
+
+Deno.test("a nested module that instantiates a module it closes over does not fuse, and runs", async () => {
+  const text = `(module
+    (module $leaf (func (export "f") (result i32) (i32.const 3)))
+    (module $m
+      (instance $l (instantiate (module outer 0 $leaf)))
+      (module $n (func (export "g") (result i32) (i32.const 4)))
+      (instance $n (instantiate $n))
+      (export "f" (func $l "f"))
+      (export "g" (func $n "g")))
+    (module $keeps
+      (alias outer 0 $leaf (module $captured))
+      (module $n (func (export "g") (result i32) (i32.const 5)))
+      (instance $n (instantiate $n))
+      (export "leaf" (module $captured))
+      (export "g" (func $n "g")))
+    (instance $leaf1 (instantiate $leaf))
+    (export "m" (module $m))
+    (export "keeps" (module $keeps))
+    (export "f" (func $leaf1 "f")))`;
+  const module = await compile(text);
+  const report = module.fusion();
+  assertEquals(report, {
+    fused: true,
+    instances: ["module $leaf", "the module itself"],
+    nested: [{ module: "module $keeps", instances: ["module $n", "the module itself"] }],
+  });
+  const { exports } = instantiateSync(module);
+  assertEquals((exports.f as () => number)(), 3);
+  // On its own, $m closes over $leaf, a module known only at run time to it.
+  const m = exports.m as Module;
+  const own = m.fusion();
+  assert(!own.fused && own.reason.includes("known only at run time"), JSON.stringify(own));
+  const inner = instantiateSync(m).exports;
+  assertEquals([(inner.f as () => number)(), (inner.g as () => number)()], [3, 4]);
+  // One that only passes the module it closes over on fuses, and passes the same module.
+  const keeps = exports.keeps as Module;
+  assertEquals(keeps.fusion(), { fused: true, instances: ["module $n", "the module itself"] });
+  const kept = instantiateSync(keeps).exports;
+  assertEquals((kept.g as () => number)(), 5);
+  const leaf = instantiateSync(kept.leaf as Module).exports;
+  assertEquals((leaf.f as () => number)(), 3);
 });

@@ -17,7 +17,7 @@ export function looksLikeArtifact(bytes: Uint8Array): boolean {
 }
 
 /** The format version this code writes and reads. */
-export const ARTIFACT_VERSION = 3;
+export const ARTIFACT_VERSION = 4;
 
 /** Bytes before the payload: magic, version, flags, payload length, checksum. */
 export const HEADER_SIZE = 20;

@@ -183,6 +183,16 @@ export class Writer {
     return this.buf.slice(0, this.pos);
   }
 
+  /** Bytes the buffer holds before it must grow. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** The bytes written, as a view of the buffer: valid until the next write. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
   /** Starts over, keeping the buffer when it is small enough to be worth keeping. */
   reset(capacity: number, keepUpTo: number): void {
     if (this.buf.length > keepUpTo || this.buf.length < capacity) {

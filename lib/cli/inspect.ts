@@ -23,7 +23,10 @@ export type InspectedFusion =
 export interface InspectedModule {
   name: string;
   coreBytes: number;
-  /** The top-level module's fusion; nested modules are never fused on their own. */
+  /**
+   * The module's fusion: always for the top-level module, and for a nested
+   * module that runs fused on its own (see `Module.fusion()`'s `nested`).
+   */
   fusion?: InspectedFusion;
   imports: { name: string; type: string }[];
   exports: { name: string; type: string }[];
@@ -63,13 +66,20 @@ function describeInitializer(init: Initializer): string {
   }
 }
 
-/** The tree of module `index` of `blob`, with `fusion` for the top-level module. */
+/**
+ * The tree of module `index` of `blob`, with `fusion` for the top-level
+ * module and with their fused forms for nested modules that have one.
+ */
 function inspectNode(
   blob: CompiledBlob,
   index: number,
   fusion?: InspectedFusion,
 ): InspectedModule {
   const m = blob.modules[index];
+  const form = fusedFormOf(m);
+  fusion ??= form === undefined
+    ? undefined
+    : { fused: true, coreBytes: form.core.length, instances: [...form.instances] };
   const type = blob.types.modules[m.type];
   return {
     name: m.name || "(top level)",

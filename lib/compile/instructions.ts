@@ -12,7 +12,7 @@
 
 import type { Reader } from "../binary/reader.ts";
 import { unreachable } from "../ir.ts";
-import { type Immediate, type IndexSpace, Opcode, readOpcode } from "./opcodes.ts";
+import { type Immediate, type IndexSpace, Opcode, opcodes, readOpcode } from "./opcodes.ts";
 
 /**
  * How an index is encoded: a u32, a non-negative s33 (a type index in a
@@ -235,6 +235,67 @@ export function readInstruction(r: Reader, visit?: IndexVisitor): number {
   const immediates = readOpcode(r);
   for (let i = 0; i < immediates.length; i++) readImmediate(r, immediates[i], visit);
   return op;
+}
+
+/** How {@linkcode readInstructions} steps over a single-byte opcode that holds no index. */
+const Step = { Slow: 0, Bare: 1, Leb: 2, Signed32: 3, Signed64: 4, Four: 5, Eight: 6 } as const;
+
+let plainSteps: Uint8Array | undefined;
+
+/** The step of each single-byte opcode, from the opcode table (made on first use). */
+function stepsOf(): Uint8Array {
+  if (plainSteps !== undefined) return plainSteps;
+  const steps = new Uint8Array(0x100);
+  const one: Partial<Record<Immediate, number>> = {
+    local: Step.Leb,
+    label: Step.Leb,
+    u32: Step.Leb,
+    i32: Step.Signed32,
+    i64: Step.Signed64,
+    f32: Step.Four,
+    f64: Step.Eight,
+  };
+  for (const { prefix, code, immediates } of opcodes()) {
+    if (prefix !== undefined) continue;
+    if (immediates.length === 0) steps[code] = Step.Bare;
+    else if (immediates.length === 1) steps[code] = one[immediates[0]] ?? Step.Slow;
+  }
+  return plainSteps = steps;
+}
+
+/**
+ * Reads instructions up to the reader's `end` (a function body's), telling
+ * `visit` of each index, as {@linkcode readInstruction} one by one does.
+ * Most instructions hold no index (locals, constants, arithmetic): those
+ * are stepped over without the general immediate reader, which is most of
+ * the time a rewrite of a module's code takes.
+ *
+ * @throws {CompileError} on an unknown opcode or a truncated immediate.
+ *
+ * @example
+ * ```ts
+ * import { Reader } from "../binary/reader.ts";
+ * import { readInstructions } from "./instructions.ts";
+ * const r = new Reader(new Uint8Array([0x20, 0x00, 0x10, 0x03, 0x0b])); // local.get 0, call 3, end
+ * readInstructions(r, (space, value) => console.log(space, value)); // func 3
+ * ```
+ */
+export function readInstructions(r: Reader, visit?: IndexVisitor): void {
+  const steps = stepsOf();
+  const bytes = r.bytes;
+  while (r.pos < r.end) {
+    const step = steps[bytes[r.pos]];
+    if (step === Step.Slow) {
+      readInstruction(r, visit);
+      continue;
+    }
+    r.pos++; // the opcode
+    if (step === Step.Leb) r.u32();
+    else if (step === Step.Signed32) r.s32();
+    else if (step === Step.Signed64) r.skipS64();
+    else if (step === Step.Four) r.skip(4);
+    else if (step === Step.Eight) r.skip(8);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import { Reader } from "../binary/reader.ts";
-import type { Writer } from "../binary/writer.ts";
+import { Writer } from "../binary/writer.ts";
 import type { IndexForm, IndexVisitor } from "../compile/instructions.ts";
 import type { IndexSpace } from "../compile/opcodes.ts";
 import { unreachable } from "../ir.ts";
@@ -39,6 +39,7 @@ export class RewriteContext {
   readonly remap: Remap;
   /** Where edits go: the range being rewritten. */
   patch: Patch;
+  #depth = 0;
 
   /** A rewrite of `bytes` with `remap`. */
   constructor(bytes: Uint8Array, remap: Remap) {
@@ -81,21 +82,55 @@ export class RewriteContext {
    * in them moved.
    */
   range(read: () => void): Uint8Array {
+    const patch = this.#within(read);
+    return patch.finish(this.r.pos);
+  }
+
+  /**
+   * As {@linkcode RewriteContext.range}, but rewritten bytes are a view
+   * that the next range as deep overwrites: for a caller that copies them
+   * into the enclosing range at once (a function body, a name section).
+   */
+  transientRange(read: () => void): Uint8Array {
+    const patch = this.#within(read);
+    return patch.finishView(this.r.pos);
+  }
+
+  #within(read: () => void): Patch {
     const outer = this.patch;
-    const patch = new Patch(this.r.bytes, this.r.pos);
+    const depth = this.#depth;
+    const scratch = scratchAt(depth);
+    const patch = new Patch(this.r.bytes, this.r.pos, scratch);
     this.patch = patch;
+    this.#depth = depth + 1;
     try {
       read();
     } finally {
       this.patch = outer;
+      this.#depth = depth;
     }
-    return patch.finish(this.r.pos);
+    return patch;
   }
 
   /** Whether `bytes`, returned by {@linkcode RewriteContext.range}, are the input's own. */
   unchanged(bytes: Uint8Array): boolean {
     return bytes.buffer === this.r.bytes.buffer;
   }
+}
+
+/**
+ * Writers lent to the ranges being rewritten, one per depth of nesting,
+ * shared by every rewrite: a rewrite runs to its end without yielding, and
+ * what it returns is copied out of them.
+ */
+const scratchWriters: Writer[] = [];
+/** A scratch writer grown past this is dropped once it is lent again. */
+const SCRATCH_KEPT = 1 << 16;
+
+function scratchAt(depth: number): Writer {
+  const w = scratchWriters[depth] ??= new Writer(1024);
+  w.reset(1024, SCRATCH_KEPT);
+  return w;
 }
 
 /** Writes index `to` in form `form`; a memarg keeps its alignment `align`. */

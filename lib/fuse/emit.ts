@@ -11,13 +11,14 @@
 
 import { encode } from "../binary/encode.ts";
 import { Reader } from "../binary/reader.ts";
-import { Writer } from "../binary/writer.ts";
+import { u32Size, Writer } from "../binary/writer.ts";
+import { WASM_HEADER } from "../encoding.ts";
 import { type CoreKind, type Import, Kind, SectionId } from "../ir.ts";
 import type { TypeTables } from "../types.ts";
 import type { Layout } from "./layout.ts";
 import type { PlanNode } from "./plan.ts";
-import { rewriteSections } from "./rewrite.ts";
-import { type CoreSection, readSections, writeSections } from "./sections.ts";
+import { streamSections } from "./rewrite.ts";
+import { type CoreSection, readSections } from "./sections.ts";
 import { segmentInitCode } from "./segments.ts";
 
 /** An export of the fused core: a name for item `index` (fused) of `kind`. */
@@ -71,84 +72,171 @@ export function emitFusedCore(
   exports: readonly CoreExport[],
   types: TypeTables,
 ): { bytes: Uint8Array; code: number[] } {
-  const entries = new Map<number, Uint8Array[]>(MERGED.map((id) => [id, []]));
-  // How many function bodies come before each instance's.
-  const bodiesBefore: number[] = [];
-  let bodies = 0;
+  const arena = new SectionArena();
+  // How many code ranges (one per instance with code) come before each instance's.
+  const codeRangesBefore: number[] = [];
   const start = new Writer();
   const names = new Map<number, string>();
   const declared: number[] = [];
-  for (const node of nodes) {
-    bodiesBefore.push(bodies);
-    const info = node.info;
-    if (info === null) continue;
-    bodies += info.defined[Kind.Func];
-    const { sections, segments } = rewriteSections(
-      node.core!,
-      layout.mapsOf(node),
-      { passiveSegments: true },
-    );
-    for (const s of sections) {
-      if (!REPLACED.has(s.id)) entries.get(s.id)!.push(s.payload);
+  const keep = (section: CoreSection) => {
+    if (!REPLACED.has(section.id)) arena.addVector(section.id, section.payload);
+  };
+  try {
+    for (const node of nodes) {
+      codeRangesBefore.push(arena.rangeCount(SectionId.Code));
+      const info = node.info;
+      if (info === null) continue;
+      const { segments } = streamSections(
+        node.core!,
+        layout.mapsOf(node),
+        { passiveSegments: true },
+        keep,
+      );
+      start.bytes(segmentInitCode(segments));
+      if (info.start !== undefined) {
+        start.u8(CALL);
+        start.u32(layout.indexOf(node, Kind.Func, info.start));
+      }
+      for (const [index, name] of info.funcNames) {
+        if (index < info.imported[Kind.Func]) continue;
+        const to = layout.indexOf(node, Kind.Func, index);
+        names.set(to, name);
+      }
+      // Exports declared functions for ref.func; the fused core keeps few of them.
+      for (const e of info.exports.values()) {
+        if (e.kind === Kind.Func) declared.push(layout.indexOf(node, Kind.Func, e.index));
+      }
     }
-    start.bytes(segmentInitCode(segments));
-    if (info.start !== undefined) {
-      start.u8(CALL);
-      start.u32(layout.indexOf(node, Kind.Func, info.start));
+    const head = importsAndTypes(layout, types);
+    arena.addVector(SectionId.Type, head.types);
+    arena.addVector(SectionId.Import, head.imports);
+    const startBody = start.finish();
+    if (startBody.length > 0) {
+      const startIndex = layout.importCount(Kind.Func) + layout.defined[Kind.Func];
+      arena.addEntry(SectionId.Type, new Uint8Array([FUNC_TYPE, 0, 0]));
+      arena.addEntry(SectionId.Function, leb(head.typeCount));
+      arena.addEntry(SectionId.Code, functionBody(startBody));
+      arena.addRaw(SectionId.Start, leb(startIndex));
+      names.set(startIndex, "fused start");
     }
-    for (const [index, name] of info.funcNames) {
-      if (index < info.imported[Kind.Func]) continue;
-      const to = layout.indexOf(node, Kind.Func, index);
-      names.set(to, name);
-    }
-    // Exports declared functions for ref.func; the fused core keeps few of them.
-    for (const e of info.exports.values()) {
-      if (e.kind === Kind.Func) declared.push(layout.indexOf(node, Kind.Func, e.index));
-    }
+    arena.addVector(SectionId.Export, exportSection(exports));
+    if (declared.length > 0) arena.addVector(SectionId.Element, declarative(declared));
+    if (layout.datas > 0) arena.addRaw(SectionId.DataCount, leb(layout.datas));
+    return arena.write(names.size > 0 ? nameSection(names) : undefined, codeRangesBefore);
+  } finally {
+    arena.release();
   }
-  const head = importsAndTypes(layout, types);
-  entries.get(SectionId.Type)!.push(head.types);
-  entries.get(SectionId.Import)!.push(head.imports);
-  const startBody = start.finish();
-  if (startBody.length > 0) {
-    const startIndex = layout.importCount(Kind.Func) + layout.defined[Kind.Func];
-    entries.get(SectionId.Type)!.push(vector([new Uint8Array([FUNC_TYPE, 0, 0])]));
-    entries.get(SectionId.Function)!.push(vector([leb(head.typeCount)]));
-    entries.get(SectionId.Code)!.push(vector([functionBody(startBody)]));
-    entries.get(SectionId.Start)!.push(leb(startIndex));
-    names.set(startIndex, "fused start");
-  }
-  entries.get(SectionId.Export)!.push(exportSection(exports));
-  if (declared.length > 0) entries.get(SectionId.Element)!.push(declarative(declared));
-  if (layout.datas > 0) entries.get(SectionId.DataCount)!.push(leb(layout.datas));
-  const sections: CoreSection[] = [];
-  for (const id of MERGED) {
-    const payloads = entries.get(id)!;
-    if (payloads.length === 0) continue;
-    const payload = id === SectionId.Start || id === SectionId.DataCount
-      ? payloads[0]
-      : mergeVectors(payloads);
-    sections.push({ id, payload, offset: -1 });
-  }
-  if (names.size > 0) sections.push(nameSection(names));
-  const bytes = writeSections(sections);
-  return { bytes, code: codeStarts(bytes, bodiesBefore) };
 }
 
-/** The byte offset in `bytes` of function body `n` for each `n` of `bodiesBefore` (or the section's end). */
-function codeStarts(bytes: Uint8Array, bodiesBefore: readonly number[]): number[] {
-  const code = readSections(bytes).find((s) => s.id === SectionId.Code);
-  if (code === undefined) return bodiesBefore.map(() => 0);
-  const r = new Reader(bytes);
-  r.pos = code.offset;
-  const count = r.count();
-  const starts: number[] = [];
-  for (let i = 0; i < count; i++) {
-    starts.push(r.pos);
-    r.skip(r.length());
+/** A scratch arena grown past this size is let go after use rather than kept for the next. */
+const ARENA_KEPT = 1 << 20;
+/** The arena between two fusions (a fusion runs to its end without yielding). */
+let sharedArena: Writer | undefined;
+
+/**
+ * The entries of the fused module's sections, gathered in one scratch
+ * buffer as they come (instance by instance), then written out in section
+ * order: each section's count, then its entries' byte ranges. Nothing is
+ * allocated per instance or per section.
+ */
+class SectionArena {
+  readonly #w: Writer;
+  /** By section id: the `[start, end)` pairs of its ranges in the arena. */
+  readonly #ranges = new Map<number, number[]>(MERGED.map((id) => [id, []]));
+  /** By section id: how many vector entries its ranges hold. */
+  readonly #counts = new Map<number, number>(MERGED.map((id) => [id, 0]));
+
+  constructor() {
+    this.#w = sharedArena ?? new Writer(1 << 14);
+    sharedArena = undefined; // lent out until released
+    this.#w.pos = 0;
   }
-  starts.push(r.pos);
-  return bodiesBefore.map((n) => starts[Math.min(n, count)]);
+
+  /** Gives the scratch buffer back for the next fusion, unless it grew too large to keep. */
+  release(): void {
+    if (this.#w.capacity <= ARENA_KEPT) sharedArena = this.#w;
+  }
+
+  /** How many ranges section `id` has so far. */
+  rangeCount(id: number): number {
+    return this.#ranges.get(id)!.length / 2;
+  }
+
+  /** The entries of vector payload `payload` (its count, then entries), appended to section `id`. */
+  addVector(id: number, payload: Uint8Array): void {
+    const r = new Reader(payload);
+    const count = r.count();
+    this.#counts.set(id, this.#counts.get(id)! + count);
+    this.#add(id, payload, r.pos);
+  }
+
+  /** One vector entry, already encoded, appended to section `id`. */
+  addEntry(id: number, entry: Uint8Array): void {
+    this.#counts.set(id, this.#counts.get(id)! + 1);
+    this.#add(id, entry, 0);
+  }
+
+  /** The whole payload of a section that is no vector (start, data count). */
+  addRaw(id: number, payload: Uint8Array): void {
+    this.#add(id, payload, 0);
+  }
+
+  #add(id: number, bytes: Uint8Array, from: number): void {
+    const w = this.#w;
+    const start = w.pos;
+    w.bytes(from === 0 ? bytes : bytes.subarray(from));
+    this.#ranges.get(id)!.push(start, w.pos);
+  }
+
+  /**
+   * The module: its sections in order, then `custom`; and, for each `n` of
+   * `codeRangesBefore`, the byte offset of code range `n` (the code
+   * section's end past the last; 0 without code).
+   */
+  write(
+    custom: CoreSection | undefined,
+    codeRangesBefore: readonly number[],
+  ): { bytes: Uint8Array; code: number[] } {
+    const arena = this.#w.view();
+    const sizes = new Map<number, number>();
+    let total = WASM_HEADER.length;
+    for (const id of MERGED) {
+      const ranges = this.#ranges.get(id)!;
+      if (ranges.length === 0) continue;
+      let size = isVector(id) ? u32Size(this.#counts.get(id)!) : 0;
+      for (let k = 0; k < ranges.length; k += 2) size += ranges[k + 1] - ranges[k];
+      sizes.set(id, size);
+      total += 1 + u32Size(size) + size;
+    }
+    if (custom !== undefined) total += 1 + u32Size(custom.payload.length) + custom.payload.length;
+    const w = new Writer(total);
+    w.bytes(new Uint8Array(WASM_HEADER));
+    const codeStarts: number[] = [];
+    for (const id of MERGED) {
+      const size = sizes.get(id);
+      if (size === undefined) continue;
+      w.u8(id);
+      w.u32(size);
+      if (isVector(id)) w.u32(this.#counts.get(id)!);
+      const ranges = this.#ranges.get(id)!;
+      for (let k = 0; k < ranges.length; k += 2) {
+        if (id === SectionId.Code) codeStarts.push(w.pos);
+        w.bytes(arena.subarray(ranges[k], ranges[k + 1]));
+      }
+      if (id === SectionId.Code) codeStarts.push(w.pos);
+    }
+    if (custom !== undefined) {
+      w.u8(custom.id);
+      w.sizedBytes(custom.payload);
+    }
+    const code = codeRangesBefore.map((n) => (codeStarts.length === 0 ? 0 : codeStarts[n]));
+    return { bytes: w.finish(), code };
+  }
+}
+
+/** Whether section `id` is a vector of entries: all merged sections but start and data count. */
+function isVector(id: number): boolean {
+  return id !== SectionId.Start && id !== SectionId.DataCount;
 }
 
 /**
@@ -203,29 +291,6 @@ function importsAndTypes(
     imports: importSection.payload,
     typeCount: layout.types + funcTypes.length,
   };
-}
-
-/** A vector section payload of `items`, each already encoded. */
-function vector(items: readonly Uint8Array[]): Uint8Array {
-  const w = new Writer();
-  w.u32(items.length);
-  for (const item of items) w.bytes(item);
-  return w.finish();
-}
-
-/** Vector payloads joined: one count, every entry. */
-function mergeVectors(payloads: readonly Uint8Array[]): Uint8Array {
-  let count = 0;
-  const bodies: Uint8Array[] = [];
-  for (const p of payloads) {
-    const r = new Reader(p);
-    count += r.count();
-    bodies.push(p.subarray(r.pos));
-  }
-  const w = new Writer();
-  w.u32(count);
-  for (const b of bodies) w.bytes(b);
-  return w.finish();
 }
 
 function leb(value: number): Uint8Array {

@@ -81,6 +81,53 @@ export function fuseModule(
   }
 }
 
+/**
+ * The fusions of every module of `blob` worth trying: the root's, and then
+ * each nested module's that no fusion tried so far covers and that
+ * instantiates something (`null` for the others, not tried). So when the
+ * root's graph is not closed (it instantiates a module the host gives, or
+ * one module several times), the closed parts of it still fuse, each a
+ * nested module whose graph is: the root runs as separate instances, one
+ * of them this module's fused core. A module value the host instantiates
+ * later runs fused the same way. Planning visits each instance of the
+ * blob's graphs about once: the plans share a budget of twice the
+ * instance limit.
+ *
+ * @example
+ * ```ts ignore
+ * import { compileBinary } from "../compile/mod.ts";
+ * import { fuseBlob } from "./fuse.ts";
+ * const blob = compileBinary(bytes);
+ * const fusions = fuseBlob(blob); // fusions[blob.root], and nested modules' fusions
+ * ```
+ */
+export function fuseBlob(
+  blob: CompiledBlob,
+  limits: PlanLimits = FUSION_LIMITS,
+): (Fusion | null)[] {
+  const fusions: (Fusion | null)[] = blob.modules.map(() => null);
+  const shared: PlanLimits = { ...limits, budget: limits.budget ?? { left: 2 * limits.instances } };
+  const covered = new Set<number>();
+  // Parents before children, so that a module a parent's fusion covers is not fused again.
+  const stack = [blob.root];
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const index = stack.pop()!;
+    if (seen.has(index)) continue;
+    seen.add(index);
+    const compiled = blob.modules[index];
+    const worthTrying = index === blob.root ||
+      (!covered.has(index) && compiled.initializers.some((init) => init.op === "instantiate"));
+    if (worthTrying) {
+      const fusion = fuseModule(blob, index, shared);
+      fusions[index] = fusion;
+      if (!("reason" in fusion)) { for (const m of fusion.modules) covered.add(m); }
+    }
+    for (let c = compiled.children.length - 1; c >= 0; c--) stack.push(compiled.children[c]);
+  }
+  return fusions;
+}
+
 function fuse(blob: CompiledBlob, index: number, limits: PlanLimits): FusedModule {
   const compiled = blob.modules[index];
   if (!compiled.initializers.some((init) => init.op === "instantiate")) {

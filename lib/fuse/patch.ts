@@ -29,12 +29,19 @@ export class Patch {
   /** Bytes before this position are written out (or replaced). */
   #copied: number;
   #out: Writer | undefined;
+  /** The writer the first edit starts over, if the caller lends one. */
+  readonly #scratch: Writer | undefined;
 
-  /** Starts editing `source` at `start`. */
-  constructor(source: Uint8Array, start: number) {
+  /**
+   * Starts editing `source` at `start`. Edits go into `scratch` when it is
+   * given (emptied at the first edit), so that a rewrite of many ranges
+   * allocates no buffer per range.
+   */
+  constructor(source: Uint8Array, start: number, scratch?: Writer) {
     this.#source = source;
     this.#start = start;
     this.#copied = start;
+    this.#scratch = scratch;
   }
 
   /** Whether an edit was made. */
@@ -47,10 +54,17 @@ export class Patch {
    * replaces the bytes from `at`; {@linkcode Patch.resume} says where they end.
    */
   edit(at: number): Writer {
-    const out = this.#out ??= new Writer(Math.max(64, (at - this.#start) * 2));
+    const out = this.#out ??= this.#begin(at);
     out.bytes(this.#source.subarray(this.#copied, at));
     this.#copied = at;
     return out;
+  }
+
+  #begin(at: number): Writer {
+    const scratch = this.#scratch;
+    if (scratch === undefined) return new Writer(Math.max(64, (at - this.#start) * 2));
+    scratch.pos = 0;
+    return scratch;
   }
 
   /** Copying resumes at `at`: the bytes before it were replaced. */
@@ -60,10 +74,26 @@ export class Patch {
 
   /** The edited range, up to `end`: a view of the source when nothing was edited. */
   finish(end: number): Uint8Array {
+    const out = this.#copyRest(end);
+    return out === undefined ? this.#source.subarray(this.#start, end) : out.finish();
+  }
+
+  /**
+   * As {@linkcode Patch.finish}, but an edited range comes back as a view
+   * of the writer it was written into: valid only until that writer is
+   * written again, for a caller that copies it at once.
+   */
+  finishView(end: number): Uint8Array {
+    const out = this.#copyRest(end);
+    return out === undefined ? this.#source.subarray(this.#start, end) : out.view();
+  }
+
+  /** Copies the bytes up to `end` after the last edit; the writer, or none without edits. */
+  #copyRest(end: number): Writer | undefined {
     const out = this.#out;
-    if (out === undefined) return this.#source.subarray(this.#start, end);
+    if (out === undefined) return undefined;
     out.bytes(this.#source.subarray(this.#copied, end));
     this.#copied = end;
-    return out.finish();
+    return out;
   }
 }

@@ -96,6 +96,12 @@ export interface PlanLimits {
   readonly coreBytes: number;
   /** Most copies of one module's core code. */
   readonly copies: number;
+  /**
+   * Instances that plans may still visit, shared by the plans of one blob
+   * (each visited instance takes one, fused or not), so that trying every
+   * nested module stays linear in the blob; unbounded when absent.
+   */
+  readonly budget?: { left: number };
 }
 
 /**
@@ -133,9 +139,16 @@ class Planner {
         path: [declared.name],
       });
     }
+    // A nested module's upvars are module values of its parent's: only known at run time here.
+    const upvars = compiled.upvars.map((_, k): HostSym => ({
+      t: "host",
+      kind: Kind.Module,
+      type: { kind: Kind.Module, type: -1 }, // never read: fusion keeps module values as they are
+      path: [`upvar ${k}`],
+    }));
     const rootModules = new Map<Sym, number>();
     // Labels are paths below the module fused, which errors put after its own path.
-    const root = this.#run(index, [], (name) => imports.get(name), "", 0, rootModules);
+    const root = this.#run(index, upvars, (name) => imports.get(name), "", 0, rootModules);
     return { nodes: this.#nodes, root, rootModules };
   }
 
@@ -153,6 +166,10 @@ class Planner {
     }
     if (this.#nodes.length >= this.#limits.instances) {
       throw new NotFusable(`more than ${this.#limits.instances} instances`);
+    }
+    const budget = this.#limits.budget;
+    if (budget !== undefined && --budget.left < 0) {
+      throw new NotFusable("the compile's budget for planning fusions is spent");
     }
     const compiled = this.#blob.modules[index];
     const spaces: Sym[][] = [[], [], [], [], [], [], []];

@@ -19,7 +19,7 @@
  */
 
 import { Writer } from "../binary/writer.ts";
-import { readConstExpr, readInstruction, readValType } from "../compile/instructions.ts";
+import { readConstExpr, readInstructions, readValType } from "../compile/instructions.ts";
 import { CompileError } from "../errors.ts";
 import { SectionId } from "../ir.ts";
 import { RewriteContext } from "./context.ts";
@@ -136,11 +136,61 @@ export function rewriteSections(
   maps: IndexMaps,
   options: RewriteOptions = {},
 ): RewrittenSections {
+  const sections: CoreSection[] = [];
+  const { segments, dataCountNeeded } = streamSections(bytes, maps, options, (section) => {
+    // A section rewritten comes as a view of a scratch buffer: keep a copy.
+    sections.push(section.offset < 0 ? { ...section, payload: section.payload.slice() } : section);
+  });
+  if (dataCountNeeded > 0) {
+    // memory.init and data.drop need a data count section, before the code.
+    const at = sections.findIndex((s) => s.id === SectionId.Code || s.id === SectionId.Data);
+    const count = new Writer(5);
+    count.u32(dataCountNeeded);
+    sections.splice(at, 0, { id: SectionId.DataCount, payload: count.finish(), offset: -1 });
+  }
+  return { sections, segments };
+}
+
+/** What {@linkcode streamSections} reports once every section went to the sink. */
+export interface StreamedSections {
+  /** As {@linkcode RewrittenModule.segments}. */
+  readonly segments: readonly ActiveSegment[];
+  /**
+   * With `passiveSegments`, the number of data segments when the module
+   * has some, some were active and it has no data count section (which
+   * `memory.init` needs); else 0.
+   */
+  readonly dataCountNeeded: number;
+}
+
+/**
+ * Rewrites the sections of core module `bytes` as
+ * {@linkcode rewriteSections} does, handing each to `sink` as soon as it is
+ * rewritten, without adding a data count section. A section that changed
+ * (its `offset` is -1) has a payload that the next section overwrites:
+ * `sink` copies what it keeps. Fusion streams every instance's sections
+ * into the fused module this way, allocating nothing per section.
+ *
+ * @throws {CompileError} as {@linkcode rewriteModule} does.
+ *
+ * @example
+ * ```ts
+ * import { streamSections } from "./rewrite.ts";
+ * // (start 0)
+ * const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 8, 1, 0]);
+ * streamSections(bytes, { func: [5] }, {}, (s) => console.log(s.id, s.payload)); // 8 Uint8Array [5]
+ * ```
+ */
+export function streamSections(
+  bytes: Uint8Array,
+  maps: IndexMaps,
+  options: RewriteOptions,
+  sink: (section: CoreSection) => void,
+): StreamedSections {
   const input = readSections(bytes);
   const cx = new RewriteContext(bytes, new Remap(maps));
   const passive = options.passiveSegments === true;
   const segments: ActiveSegment[] = [];
-  const sections: CoreSection[] = [];
   let dataCount = false;
   let dataSegments = 0;
   for (const section of input) {
@@ -149,19 +199,13 @@ export function rewriteSections(
       dataSegments = segmentCount(cx, section);
     }
     const { payload, actives } = rewriteSection(cx, section, passive);
-    segments.push(...actives);
-    sections.push(
+    for (const a of actives) segments.push(a);
+    sink(
       cx.unchanged(payload) ? section : { id: section.id, name: section.name, payload, offset: -1 },
     );
   }
-  if (dataSegments > 0 && segments.some((s) => s.kind === "data")) {
-    // memory.init and data.drop need a data count section, before the code.
-    const at = sections.findIndex((s) => s.id === SectionId.Code || s.id === SectionId.Data);
-    const count = new Writer(5);
-    count.u32(dataSegments);
-    sections.splice(at, 0, { id: SectionId.DataCount, payload: count.finish(), offset: -1 });
-  }
-  return { sections, segments };
+  const needed = dataSegments > 0 && segments.some((s) => s.kind === "data");
+  return { segments, dataCountNeeded: needed ? dataSegments : 0 };
 }
 
 /** How many segments the data section `section` holds. */
@@ -183,7 +227,7 @@ function rewriteSection(
   r.end = section.offset + section.payload.length;
   r.inSection = true;
   let actives: ActiveSegment[] = [];
-  const payload = cx.range(() => {
+  const payload = cx.transientRange(() => {
     const read = SECTION_READERS.get(section.id);
     if (read !== undefined) {
       actives = read(cx, passive) ?? [];
@@ -210,7 +254,7 @@ function rewriteCustom(cx: RewriteContext, section: CoreSection): void {
   const start = r.pos;
   let names: Uint8Array;
   try {
-    names = cx.range(() => rewriteNames(cx));
+    names = cx.transientRange(() => rewriteNames(cx));
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
     // A malformed name section never made the module invalid; emptied, it names nothing wrongly.
@@ -355,7 +399,7 @@ function readBody(cx: RewriteContext): void {
     r.u32();
     readValType(r, cx.visit);
   }
-  while (r.pos < r.end) readInstruction(r, cx.visit);
+  readInstructions(r, cx.visit);
 }
 
 /** A code section entry: a body whose size is written again when the body changes. */
@@ -366,7 +410,7 @@ function readCode(cx: RewriteContext): void {
   const end = r.pos + size;
   const outer = r.end;
   r.end = end;
-  const body = cx.range(() => readBody(cx));
+  const body = cx.transientRange(() => readBody(cx));
   r.end = outer;
   if (cx.unchanged(body)) return;
   const w = cx.patch.edit(start);

@@ -13,6 +13,7 @@ import { CompileError, LinkError } from "../errors.ts";
 import { formatEntityType, formatValType } from "../format.ts";
 import { type CoreKind, type EntityKind, isCoreKind, Kind, kindName, withArticle } from "../ir.ts";
 import type { EntityType, TypeTables } from "../types.ts";
+import { MAX_NESTING_DEPTH } from "../limits.ts";
 
 /**
  * A compiled blob as the runtime holds it: the compiled description plus the
@@ -323,7 +324,9 @@ export class Module {
   /**
    * Whether compiling fused this module's instance graph into one core
    * module (see `docs/fusion.md`): which instances it fused, in the order
-   * they are created, or why it did not.
+   * they are created, or why it did not; and `nested`, when there are
+   * any, the modules nested in it that run fused on their own (the closed
+   * parts of a graph that is not, or module values instantiated later).
    *
    * @example
    * ```ts
@@ -335,30 +338,83 @@ export class Module {
   fusion(): FusionReport {
     const { blob, index } = checkedParts(this, "fusion");
     const fusion = blob.compiled.modules[index].fusion;
-    if (fusion === null) {
-      return {
+    const report: FusionReport = fusion === null
+      ? {
         fused: false,
-        reason: "fusion was not tried: compiled with fuse: false, or a nested module",
-      };
-    }
-    if ("reason" in fusion) return { fused: false, reason: fusion.reason };
-    return { fused: true, instances: [...fusion.instances] };
+        reason:
+          "fusion was not tried: compiled with fuse: false, or a nested module with nothing to fuse of its own",
+      }
+      : "reason" in fusion
+      ? { fused: false, reason: fusion.reason }
+      : { fused: true, instances: [...fusion.instances] };
+    const nested = nestedFusions(blob.compiled, index);
+    return nested.length === 0 ? report : { ...report, nested };
   }
+}
+
+/**
+ * A module nested in another that runs fused on its own: one entry of
+ * {@linkcode FusionReport}'s `nested`.
+ *
+ * @example
+ * ```ts
+ * import { compile, type NestedFusion } from "@mlink/mlink";
+ * const m = await compile(`(module
+ *   (import "plugin" (module $plugin))
+ *   (instance (instantiate $plugin))
+ *   (module $app (module $c (func (export "f"))) (instance (instantiate $c)))
+ *   (instance (instantiate $app)))`);
+ * const nested: NestedFusion[] = m.fusion().nested ?? [];
+ * console.log(nested); // [{ module: "module $app", instances: ["module $c", "the module itself"] }]
+ * ```
+ */
+export interface NestedFusion {
+  /** Its path of module names below the module asked, `module $a > module $b`. */
+  module: string;
+  /** The instances fused, as in {@linkcode FusionReport}. */
+  instances: string[];
+}
+
+/** The fused forms of the modules nested in module `index` of `compiled`, parents first. */
+function nestedFusions(compiled: CompiledBlob, index: number): NestedFusion[] {
+  const found: NestedFusion[] = [];
+  const visit = (parent: number, prefix: string, depth: number) => {
+    // Decoding bounds module nesting; a crafted artifact's tree stops here too.
+    if (depth > MAX_NESTING_DEPTH) return;
+    for (const child of compiled.modules[parent].children) {
+      const { name, fusion } = compiled.modules[child];
+      const path = prefix === ""
+        ? name || `module ${child}`
+        : `${prefix} > ${name || `module ${child}`}`;
+      if (fusion !== null && !("reason" in fusion)) {
+        found.push({ module: path, instances: [...fusion.instances] });
+      }
+      visit(child, path, depth + 1);
+    }
+  };
+  visit(index, "", 0);
+  return found;
 }
 
 /** What {@linkcode Module.fusion} tells of a module. */
 export type FusionReport =
-  | {
-    /** It runs as one core module. */
-    fused: true;
-    /** The instances fused, in the order they are created: their paths of module names. */
-    instances: string[];
-  }
-  | {
-    /** It runs one core instance per instance. */
-    fused: false;
-    /** Why. */
-    reason: string;
+  & (
+    | {
+      /** It runs as one core module. */
+      fused: true;
+      /** The instances fused, in the order they are created: their paths of module names. */
+      instances: string[];
+    }
+    | {
+      /** It runs one core instance per instance. */
+      fused: false;
+      /** Why. */
+      reason: string;
+    }
+  )
+  & {
+    /** Modules nested in it that run fused on their own, when there are any. */
+    nested?: NestedFusion[];
   };
 
 /**

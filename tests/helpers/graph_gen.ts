@@ -1887,13 +1887,22 @@ function sameTraps(o: Observation): Observation {
 /** Fusion's limits with copies allowed: every closed graph of a generated program fuses. */
 const FUSE_ALL = { instances: 2_000, coreBytes: 8 << 20, copies: 1_000 };
 
-/** `text` compiled unfused, and fused with copies allowed (`null` when it cannot be fused at all). */
+/**
+ * `text` compiled unfused, and fused with copies allowed: its whole graph,
+ * or the nested modules whose graphs are closed (`null` when nothing fuses).
+ */
 async function fusionPair(text: string): Promise<{ unfused: Module; fused: Module | null }> {
   const unfused = await compile(text, { fuse: false });
   const { blob, index } = moduleParts(unfused);
   const wide = fused(blob, FUSE_ALL);
   const module = new Module(wide, index);
-  return { unfused, fused: module.fusion().fused ? module : null };
+  return { unfused, fused: fusedAnywhere(module) ? module : null };
+}
+
+/** Whether `module`'s graph, or the graph of a module nested in it, runs fused. */
+function fusedAnywhere(module: Module): boolean {
+  const report = module.fusion();
+  return report.fused || report.nested !== undefined;
 }
 
 /** The outcome of {@linkcode comparePaths}. */
@@ -1903,8 +1912,16 @@ export interface Comparison {
   readonly paths: Path[];
   /** Each path that disagrees with the base (or a fact that does not hold), and how. */
   readonly mismatches: { path: string; differences: string[] }[];
-  /** Whether the default compile fused it, and whether fusing with copies allowed did. */
-  readonly fused: { readonly byDefault: boolean; readonly withCopies: boolean };
+  /**
+   * Whether the default compile fused its whole graph, or else some nested
+   * modules' (`nestedByDefault`), and whether fusing with copies allowed
+   * fused any of it.
+   */
+  readonly fused: {
+    readonly byDefault: boolean;
+    readonly nestedByDefault: boolean;
+    readonly withCopies: boolean;
+  };
 }
 
 /**
@@ -1998,7 +2015,17 @@ export async function comparePaths(
   if (options.fusion !== false) {
     withCopies = await compareFusion(text, fromText, setup, paths, mismatches);
   }
-  return { base, paths, mismatches, fused: { byDefault: fromText.fusion().fused, withCopies } };
+  const report = fromText.fusion();
+  return {
+    base,
+    paths,
+    mismatches,
+    fused: {
+      byDefault: report.fused,
+      nestedByDefault: !report.fused && report.nested !== undefined,
+      withCopies,
+    },
+  };
 }
 
 /**

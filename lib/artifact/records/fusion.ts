@@ -16,7 +16,7 @@ import type {
 import { isCoreKind, Kind } from "../../ir.ts";
 import type { TypeTables } from "../../types.ts";
 import type { ArtifactReader } from "../bytes.ts";
-import { BYTES, type Codec, oneOf, STRING, vec } from "../codec.ts";
+import { BYTES, type Codec, type ListCodec, oneOf, vec } from "../codec.ts";
 import { type BlobContext, Replay } from "./context.ts";
 import { KIND } from "./entity.ts";
 import { INITIALIZER, verifyInitializer } from "./initializer.ts";
@@ -60,7 +60,47 @@ const BUILT: Codec<BuiltInstance, BlobContext> = {
 const BUILT_EXPORTS = vec(BUILT_EXPORT, "built export");
 const BUILT_INSTANCES = vec(BUILT, "built instance");
 const FUSED_INITIALIZERS = vec(INITIALIZER, "initializer");
-const PATHS = vec(STRING, "fused instance");
+/**
+ * The fused instances' paths. Nested instances' paths grow with depth, and
+ * one instance's path mostly repeats the one before (a sibling's, a
+ * parent's or a child's), so each is written as how many leading UTF-16
+ * units it shares with the one before, then the rest: linear in the
+ * graph, where whole paths would be quadratic in its depth.
+ */
+const PATHS: ListCodec<string> = {
+  write(w, paths) {
+    w.uint(paths.length);
+    let previous = "";
+    for (const path of paths) {
+      const shared = sharedPrefix(previous, path);
+      w.uint(shared);
+      w.string(path.slice(shared));
+      previous = path;
+    }
+  },
+  read(r) {
+    const count = r.count("fused instance");
+    const paths: string[] = [];
+    let previous = "";
+    for (let i = 0; i < count; i++) {
+      const shared = r.below(previous.length + 1, "fused instance path");
+      previous = previous.slice(0, shared) + r.string();
+      paths.push(previous);
+    }
+    return paths;
+  },
+};
+
+/** How many leading UTF-16 units `a` and `b` share, never splitting a surrogate pair. */
+function sharedPrefix(a: string, b: string): number {
+  const most = Math.min(a.length, b.length);
+  let n = 0;
+  while (n < most && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  // The rest is written as UTF-8: it must not start with half a pair.
+  const last = n > 0 ? a.charCodeAt(n - 1) : 0;
+  return last >= 0xd800 && last < 0xdc00 ? n - 1 : n;
+}
+
 const CODE_STARTS = vec<number>(
   { write: (w, n) => w.uint(n), read: (r) => r.uint() },
   "code offset",
