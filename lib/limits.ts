@@ -86,6 +86,16 @@ export const DEFAULT_MAX_INSTANCES = 10_000;
 export const MAX_INSTANTIATION_DEPTH = 500;
 
 /**
+ * Most UTF-16 units the paths of one fused module's instances may take
+ * together (16 Mi). An artifact writes each path as what it shares with
+ * the one before, so a few bytes can stand for a long path: without a
+ * bound, a crafted artifact could make its reader build strings out of
+ * all proportion to its size. Fusion refuses a graph past it (2,000
+ * instances 100 deep with 80-character names stay within).
+ */
+export const MAX_FUSED_PATH_UNITS = 1 << 24;
+
+/**
  * Largest `manifest.json` the loader reads (8 MiB). An entry takes about 150
  * bytes, so this is some 50,000 artifacts; a bigger file is a mistake or an
  * attack, and is refused before it is read into memory.

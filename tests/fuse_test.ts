@@ -293,6 +293,15 @@ Deno.test("a crafted fused form in an artifact is refused, not run", async () =>
   }));
   const loaded = Module.deserialize(noExports);
   assertThrows(() => run(loaded), Error, "core module does not match");
+  // Paths written as what they share with the one before: a few bytes each
+  // may not stand for strings out of all proportion to the artifact.
+  const long = "a".repeat(4_000);
+  const amplified = await tamper((f) => ({
+    ...f,
+    instances: Array.from({ length: 5_000 }, (_, i) => `${long}${i}`),
+  }));
+  assert(amplified.length < 100_000, `${amplified.length} bytes`);
+  assertThrows(() => Module.deserialize(amplified), ArtifactError, "fused instance paths longer");
 });
 
 Deno.test("fused instance paths round-trip through an artifact, in any order, any characters", async () => {

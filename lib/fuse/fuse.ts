@@ -19,6 +19,7 @@ import type {
   Initializer,
 } from "../compiled.ts";
 import { CompileError } from "../errors.ts";
+import { MAX_FUSED_PATH_UNITS } from "../limits.ts";
 import { type CoreKind, type EntityKind, Kind } from "../ir.ts";
 import { type CoreExport, emitFusedCore } from "./emit.ts";
 import { Layout } from "./layout.ts";
@@ -142,6 +143,10 @@ function fuse(blob: CompiledBlob, index: number, limits: PlanLimits): FusedModul
     program.export(e.name, exportOfNode(blob, plan.root, e.name))
   );
   layout.seal(plan.nodes);
+  const instances = plan.nodes.map((n) => n.label || "the module itself");
+  if (instances.reduce((units, path) => units + path.length, 0) > MAX_FUSED_PATH_UNITS) {
+    throw new NotFusable(`its instances' paths take more than ${MAX_FUSED_PATH_UNITS} units`);
+  }
   const { bytes: core, code } = emitFusedCore(
     plan.nodes,
     layout,
@@ -153,7 +158,7 @@ function fuse(blob: CompiledBlob, index: number, limits: PlanLimits): FusedModul
     initializers: program.initializers,
     exports,
     built: program.built,
-    instances: plan.nodes.map((n) => n.label || "the module itself"),
+    instances,
     modules: plan.nodes.map((n) => n.compiled),
     code,
   };

@@ -14,6 +14,7 @@ import type {
   Fusion,
 } from "../../compiled.ts";
 import { isCoreKind, Kind } from "../../ir.ts";
+import { MAX_FUSED_PATH_UNITS } from "../../limits.ts";
 import type { TypeTables } from "../../types.ts";
 import type { ArtifactReader } from "../bytes.ts";
 import { BYTES, type Codec, type ListCodec, oneOf, vec } from "../codec.ts";
@@ -82,9 +83,14 @@ const PATHS: ListCodec<string> = {
     const count = r.count("fused instance");
     const paths: string[] = [];
     let previous = "";
+    let units = 0;
     for (let i = 0; i < count; i++) {
       const shared = r.below(previous.length + 1, "fused instance path");
       previous = previous.slice(0, shared) + r.string();
+      units += previous.length;
+      if (units > MAX_FUSED_PATH_UNITS) {
+        r.fail(`fused instance paths longer than ${MAX_FUSED_PATH_UNITS} units in all`);
+      }
       paths.push(previous);
     }
     return paths;
