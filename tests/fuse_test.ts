@@ -448,14 +448,21 @@ Deno.test("a module instantiated twice stays apart, and the closed parts beside 
   assert(exports.n1 !== exports.n2, "each instance of $c has its own global");
 });
 
-Deno.test("a nested module that instantiates a module it closes over does not fuse, and runs", async () => {
+Deno.test("nested modules that close over outer modules fuse when those are defined, not imported", async () => {
   const text = `(module
+    (import "host" (module $imported (export "f" (func (result i32)))))
     (module $leaf (func (export "f") (result i32) (i32.const 3)))
     (module $m
       (instance $l (instantiate (module outer 0 $leaf)))
       (module $n (func (export "g") (result i32) (i32.const 4)))
       (instance $n (instantiate $n))
       (export "f" (func $l "f"))
+      (export "g" (func $n "g")))
+    (module $dynamic
+      (instance $i (instantiate (module outer 0 $imported)))
+      (module $n (func (export "g") (result i32) (i32.const 6)))
+      (instance $n (instantiate $n))
+      (export "f" (func $i "f"))
       (export "g" (func $n "g")))
     (module $keeps
       (alias outer 0 $leaf (module $captured))
@@ -465,28 +472,40 @@ Deno.test("a nested module that instantiates a module it closes over does not fu
       (export "g" (func $n "g")))
     (instance $leaf1 (instantiate $leaf))
     (export "m" (module $m))
+    (export "dynamic" (module $dynamic))
     (export "keeps" (module $keeps))
     (export "f" (func $leaf1 "f")))`;
+  const host = await compile(`(module (func (export "f") (result i32) (i32.const 9)))`);
   const module = await compile(text);
   const report = module.fusion();
   assertEquals(report, {
     fused: true,
     instances: ["module $leaf", "the module itself"],
-    nested: [{ module: "module $keeps", instances: ["module $n", "the module itself"] }],
+    nested: [
+      { module: "module $m", instances: ["module $leaf", "module $n", "the module itself"] },
+      { module: "module $keeps", instances: ["module $n", "the module itself"] },
+    ],
   });
-  const { exports } = instantiateSync(module);
-  assertEquals((exports.f as () => number)(), 3);
-  // On its own, $m closes over $leaf, a module known only at run time to it.
-  const m = exports.m as Module;
-  const own = m.fusion();
-  assert(!own.fused && own.reason.includes("known only at run time"), JSON.stringify(own));
-  const inner = instantiateSync(m).exports;
-  assertEquals([(inner.f as () => number)(), (inner.g as () => number)()], [3, 4]);
-  // One that only passes the module it closes over on fuses, and passes the same module.
-  const keeps = exports.keeps as Module;
-  assertEquals(keeps.fusion(), { fused: true, instances: ["module $n", "the module itself"] });
-  const kept = instantiateSync(keeps).exports;
-  assertEquals((kept.g as () => number)(), 5);
-  const leaf = instantiateSync(kept.leaf as Module).exports;
-  assertEquals((leaf.f as () => number)(), 3);
+  for (const loaded of [module, Module.deserialize(module.serialize())]) {
+    const { exports } = instantiateSync(loaded, { host });
+    assertEquals((exports.f as () => number)(), 3);
+    // $m instantiates $leaf, which its parent defines: known, so fused in.
+    const m = exports.m as Module;
+    assertEquals(m.fusion().fused, true);
+    const inner = instantiateSync(m).exports;
+    assertEquals([(inner.f as () => number)(), (inner.g as () => number)()], [3, 4]);
+    // $dynamic instantiates the module its parent imports: known only at run time.
+    const dynamic = exports.dynamic as Module;
+    const own = dynamic.fusion();
+    assert(!own.fused && own.reason.includes("known only at run time"), JSON.stringify(own));
+    const d = instantiateSync(dynamic).exports;
+    assertEquals([(d.f as () => number)(), (d.g as () => number)()], [9, 6]);
+    // One that only passes the module it closes over on fuses, and passes the same module.
+    const keeps = exports.keeps as Module;
+    assertEquals(keeps.fusion(), { fused: true, instances: ["module $n", "the module itself"] });
+    const kept = instantiateSync(keeps).exports;
+    assertEquals((kept.g as () => number)(), 5);
+    const leaf = instantiateSync(kept.leaf as Module).exports;
+    assertEquals((leaf.f as () => number)(), 3);
+  }
 });
