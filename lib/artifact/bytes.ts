@@ -82,7 +82,7 @@ export class ArtifactWriter {
  * Whether one reader lives as long as the program. Optimized code holds a
  * reader's hidden class weakly: were the class to die with the last reader
  * (a full GC between two loads), that code would be thrown away and made
- * again on every load (measured: deserialize 5x slower after a full GC).
+ * again on every load (measured: deserialize 2.5x slower after a full GC).
  */
 let keepingShape = false;
 const keptReaders: ArtifactReader[] = [];

@@ -168,8 +168,9 @@ export interface StreamedSections {
  * {@linkcode rewriteSections} does, handing each to `sink` as soon as it is
  * rewritten, without adding a data count section. A section that changed
  * (its `offset` is -1) has a payload that the next section overwrites:
- * `sink` copies what it keeps. Fusion streams every instance's sections
- * into the fused module this way, allocating nothing per section.
+ * `sink` copies what it keeps, and rewrites nothing itself (rewrites share
+ * their scratch buffers). Fusion streams every instance's sections into
+ * the fused module this way, allocating nothing per section.
  *
  * @throws {CompileError} as {@linkcode rewriteModule} does.
  *
