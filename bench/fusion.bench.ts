@@ -16,7 +16,9 @@
  *    binary, from an artifact, and instantiating a compiled module;
  * g. `compileSync` of the chain's binary, unfused (the baseline) and fused;
  * h. instantiate a mixed graph: the chain, nested, and a module the host
- *    gives that imports it (only the chain fuses).
+ *    gives that imports it (only the chain fuses);
+ * i. instantiate 50 sibling instances after a module the host gives (one
+ *    fused step of the top level's program).
  *
  * Where there is one, a fourth bench times the floor: the fused core on
  * plain V8 with mlink left out (a, d, e), or the loop with the call
@@ -37,10 +39,12 @@ import {
   crossCalls,
   instantiateChain,
   instantiateMixed,
+  instantiateSiblings,
   LEVELS,
   LOOP_CALLS,
   mixedChainText,
   nestedChain,
+  siblingsText,
   SIDES,
   type Sides,
 } from "./fusion_workloads.ts";
@@ -176,6 +180,15 @@ trio(
   instantiateMixed(await parseWat(mixedChainText(LEVELS - 1))),
   BATCH,
   "the fused chain's core and the plugin's on plain V8",
+);
+
+// i. siblings after a module the host gives: one fused step
+trio(
+  "fusion: instantiate siblings as a fused step",
+  `instantiate a host-given module and ${LEVELS - 1} sibling instances`,
+  instantiateSiblings(await parseWat(siblingsText(LEVELS - 1))),
+  BATCH,
+  "the plugin's core and the step's fused core on plain V8",
 );
 
 // f. a module instantiated K times: what fusing its copies would cost

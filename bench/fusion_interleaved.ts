@@ -27,7 +27,8 @@
  * binary, fused and not; no glue), copies (f: a module of 1 KB or 16 KB of
  * code instantiated K = 2, 10, 100 times, unfused against a fusion forced
  * past the `copies: 1` limit), mixed (h: the chain nested beside a module
- * the host gives, which only the chain's fusion covers). Each side first runs N times (default
+ * the host gives, which only the chain's fusion covers), steps (i: 50
+ * sibling instances after a module the host gives: one fused step). Each side first runs N times (default
  * 1,000; a share of it for the slower workloads), untimed. ROUNDS defaults
  * to 300; cold starts, compiles and copies run ROUNDS ÷ 4 (at least 10).
  *
@@ -46,10 +47,12 @@ import {
   crossCalls,
   instantiateChain,
   instantiateMixed,
+  instantiateSiblings,
   LEVELS,
   LOOP_CALLS,
   mixedChainText,
   nestedChain,
+  siblingsText,
   SIDES,
   type Sides,
 } from "./fusion_workloads.ts";
@@ -109,6 +112,8 @@ const hotSides = (sides: Sides<() => unknown>): Sides<Step> => ({
 
 /** The mixed graph of workload h, parsed once (its text is the readable way to write it). */
 const mixedBytes = await parseWat(mixedChainText(LEVELS - 1));
+/** The siblings of workload i, parsed once. */
+const siblingsBytes = await parseWat(siblingsText(LEVELS - 1));
 
 const COPIES = [2, 10, 100];
 const COPY_CODE = [1024, 16 * 1024];
@@ -150,6 +155,12 @@ const WORKLOADS: Record<string, () => Measured[]> = {
     warm: 0.2,
     rounds,
     target: 1.0,
+  }],
+  steps: () => [{
+    label: `i. instantiate ${LEVELS - 1} sibling instances (one fused step) after a host's module`,
+    sides: hotSides(instantiateSiblings(siblingsBytes)),
+    warm: 1,
+    rounds,
   }],
   mixed: () => [{
     label: `h. instantiate a mixed graph: ${LEVELS - 1} nested instances (fused) + a host's module`,

@@ -741,3 +741,121 @@ export function instantiateMixed(bytes: Uint8Array): Sides<() => unknown> {
     floor,
   };
 }
+
+/**
+ * (i) Fused steps, as text: a root that instantiates a module the host
+ * gives (`plugin`, `p(x) = x * 2`), then `levels` sibling modules, each
+ * instantiating nothing: the first adds 1 to `p`, each next adds 1 to the
+ * one before. The root's graph is not closed, and no nested module holds
+ * the siblings: they fuse as one step of the root's program.
+ */
+export function siblingsText(levels: number): string {
+  const parts: string[] = [];
+  for (let k = 1; k <= levels; k++) {
+    parts.push(`(module $s${k} (import "in" (func $in (param i32) (result i32)))
+      (func (export "f") (param i32) (result i32) (i32.add (call $in (local.get 0)) (i32.const 1))))`);
+  }
+  parts.push(`(instance $i0 (instantiate $plugin))`);
+  for (let k = 1; k <= levels; k++) {
+    const from = k === 1 ? `(func $i0 "p")` : `(func $i${k - 1} "f")`;
+    parts.push(`(instance $i${k} (instantiate $s${k} (import "in" ${from})))`);
+  }
+  return `(module
+    (import "plugin" (module $plugin (export "p" (func (param i32) (result i32)))))
+    ${parts.join("\n    ")}
+    (export "f" (func $i${levels} "f")))`;
+}
+
+/** The plugin of {@linkcode siblingsText}, a core module: `p(x) = x * 2`. */
+export const SIBLINGS_PLUGIN = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0, // header
+  1,
+  6,
+  1,
+  0x60,
+  1,
+  0x7f,
+  1,
+  0x7f, // type 0: (i32) -> i32
+  3,
+  2,
+  1,
+  0, // one function of type 0
+  7,
+  5,
+  1,
+  1,
+  112,
+  0,
+  0, // export "p" (func 0)
+  10,
+  9,
+  1,
+  7,
+  0,
+  0x20,
+  0,
+  0x41,
+  2,
+  0x6c,
+  0x0b, // (local.get 0) * 2
+]);
+
+/**
+ * Instantiating the siblings (i): mlink unfused and with its fused step,
+ * against glue that makes the plugin's core instance and each sibling's
+ * split core instance in turn, and a floor made of the plugin's core
+ * instance and the step's fused core.
+ */
+export function instantiateSiblings(bytes: Uint8Array): Sides<() => unknown> {
+  const unfused = compileSync(bytes, { fuse: false });
+  const fused = compileSync(bytes);
+  const report = fused.fusion();
+  if (report.fused || report.steps?.length !== 1) {
+    throw new Error(`the siblings should fuse as one step: ${JSON.stringify(report)}`);
+  }
+  const plugin = compileSync(SIBLINGS_PLUGIN);
+  const pluginCore = new WebAssembly.Module(SIBLINGS_PLUGIN);
+  const { blob, index } = moduleParts(unfused);
+  const cores = blob.compiled.modules[index].children.map((child) => {
+    const core = blob.cores[child];
+    if (core === undefined) throw new Error(`core module ${child} is not compiled`);
+    return core;
+  });
+  const glue = () => {
+    let f = new WebAssembly.Instance(pluginCore, {}).exports.p;
+    for (const core of cores) f = new WebAssembly.Instance(core, { "": [f] as never }).exports.f;
+    return { f };
+  };
+  const fusedParts = moduleParts(fused);
+  const step = fusedParts.blob.steps[fusedParts.index]![0];
+  const stepCore = new WebAssembly.Module(step.fused.core as Uint8Array<ArrayBuffer>);
+  // The core export the last sibling's instance reads its `f` from.
+  const last = step.fused.built[step.memberBuilt[step.memberBuilt.length - 1]];
+  const coreName = last.exports.find((e) => e.name === "f")!.core;
+  const floor = () => {
+    const p = new WebAssembly.Instance(pluginCore, {}).exports.p;
+    return { f: new WebAssembly.Instance(stepCore, { "": [p] as never }).exports[coreName] };
+  };
+  const imports = { plugin };
+  const f = (e: Record<string, unknown>) => (e.f as Fn)(3);
+  same("i", {
+    glue: f(glue()),
+    unfused: f(instantiateSync(unfused, imports).exports),
+    fused: f(instantiateSync(fused, imports).exports),
+  });
+  if (f(floor()) !== f(glue())) throw new Error("i: the floor differs");
+  return {
+    glue,
+    unfused: () => instantiateSync(unfused, imports),
+    fused: () => instantiateSync(fused, imports),
+    floor,
+  };
+}

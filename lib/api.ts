@@ -6,8 +6,8 @@
 
 import { type CoreErrorSite, locateCoreError, relocatedError } from "./compile/core_offsets.ts";
 import { compileBinary } from "./compile/mod.ts";
-import { fuseBlob, FUSION_LIMITS } from "./fuse/fuse.ts";
-import type { Fusion } from "./compiled.ts";
+import { fuseBlob, fusedModulesOf, FUSION_LIMITS } from "./fuse/fuse.ts";
+import type { FusedStep, Fusion } from "./compiled.ts";
 import type { PlanLimits } from "./fuse/plan.ts";
 import { detectContent, unknownContentMessage } from "./content.ts";
 import { typeName } from "./errors.ts";
@@ -237,7 +237,7 @@ function compileBytes(bytes: Uint8Array, fuse: boolean): Module | CoreFailure {
   }
   const covered = new Set<number>();
   for (const fusion of fusions ?? []) {
-    if (fusion !== null && !("reason" in fusion)) fusion.modules.forEach((m) => covered.add(m));
+    if (fusion !== null) fusedModulesOf(fusion).forEach((m) => covered.add(m));
   }
   const failure = compileCores(blob, bytes, covered);
   if (failure !== undefined) return failure;
@@ -258,28 +258,53 @@ export function fused(blob: LoadedBlob, limits: PlanLimits = FUSION_LIMITS): Loa
   return withFusions(blob, fuseBlob(blob.compiled, limits));
 }
 
-/** `blob` with `fusions` (by module; `null`: not tried), their fused cores compiled. */
+/**
+ * `blob` with `fusions` (by module; `null`: not tried), their fused cores
+ * compiled: a fused form V8 refuses becomes the reason there is none, and
+ * a fused step it refuses is left out.
+ */
 function withFusions(blob: LoadedBlob, fusions: readonly (Fusion | null)[]): LoadedBlob {
   const { compiled } = blob;
   const cores = new Map<number, WebAssembly.Module>();
+  const stepCores = new Map<number, WebAssembly.Module[]>();
   const modules = compiled.modules.map((module, i) => {
     let fusion = fusions[i];
     if (fusion === null || fusion === undefined) return module;
     if (!("reason" in fusion)) {
       try {
-        cores.set(i, new WebAssembly.Module(fusion.core as Uint8Array<ArrayBuffer>));
+        cores.set(i, compileFused(fusion.core));
       } catch (e) {
-        fusion = {
-          reason: `V8 refused the fused core module: ${e instanceof Error ? e.message : e}`,
-        };
+        fusion = { reason: `V8 refused the fused core module: ${messageOf(e)}` };
       }
+    } else if (fusion.steps !== undefined) {
+      const kept: FusedStep[] = [];
+      const compiledSteps: WebAssembly.Module[] = [];
+      for (const step of fusion.steps) {
+        try {
+          compiledSteps.push(compileFused(step.fused.core));
+          kept.push(step);
+        } catch {
+          // V8 refused this step's core: its instances run as they are.
+        }
+      }
+      fusion = kept.length > 0 ? { ...fusion, steps: kept } : { reason: fusion.reason };
+      stepCores.set(i, compiledSteps);
     }
     return { ...module, fusion };
   });
   const result = loadBlob({ ...compiled, modules });
   blob.cores.forEach((c, i) => result.cores[i] = c);
   for (const [i, core] of cores) result.fusedCores[i] = core;
+  for (const [i, list] of stepCores) list.forEach((core, k) => result.stepCores[i][k] = core);
   return result;
+}
+
+function compileFused(core: Uint8Array): WebAssembly.Module {
+  return new WebAssembly.Module(core as Uint8Array<ArrayBuffer>);
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**

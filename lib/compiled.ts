@@ -106,8 +106,56 @@ export interface CompiledModule {
   readonly fusion: Fusion | null;
 }
 
-/** The outcome of fusing a module: the fused form, or why there is none. */
-export type Fusion = FusedModule | { readonly reason: string };
+/**
+ * The outcome of fusing a module: the fused form, or why there is none,
+ * with the fused steps of its own program when some runs of it fuse.
+ */
+export type Fusion = FusedModule | NotFused;
+
+/** Why a module has no fused form; `steps`, the runs of its program that fuse all the same. */
+export interface NotFused {
+  readonly reason: string;
+  readonly steps?: readonly FusedStep[];
+}
+
+/**
+ * A run of a module's own `instantiate` steps, of modules known at compile
+ * time, with only steps that make nothing observable between them (import,
+ * alias, module, upvar, instance): fused into one core module, made when
+ * the run's first step comes, whose start runs every instance's in order.
+ * Each of the run's `instantiate` steps then takes its instance, built
+ * from the core's exports. When it cannot run (a host function needs its
+ * caller, V8 refuses a host value), the steps run as they are: nothing of
+ * the run has happened yet.
+ */
+export interface FusedStep {
+  /** The positions in the module's initializers of the `instantiate` steps it stands for, in order. */
+  readonly members: readonly number[];
+  /**
+   * The values the fused form reads, by kind in push order (its index
+   * spaces): the core's imports are the core kinds among them, in order.
+   */
+  readonly values: readonly StepValue[];
+  /** The fused form: `initializers` and `exports` empty, its instances built from the core's exports. */
+  readonly fused: FusedModule;
+  /** For each member, which built instance is its instance. */
+  readonly memberBuilt: readonly number[];
+}
+
+/**
+ * A value a fused step reads when it runs: import `name` of the module
+ * (`index` unused), or item `index` of the module's index space of kind
+ * `names.length > 0 ? instance : kind` (`name` unused); then its exports
+ * `names`, one after the other. Either is there when the run's first
+ * step comes.
+ */
+export interface StepValue {
+  readonly kind: EntityKind;
+  readonly from: "import" | "space";
+  readonly name: string;
+  readonly index: number;
+  readonly names: readonly string[];
+}
 
 /**
  * A module whose instances, nested ones included, are all known at compile

@@ -61,7 +61,9 @@ Deno.test("random programs look the same along every path", async () => {
   const outcomes = new Set<Outcome>();
   const failures: string[] = [];
   let fusedByDefault = 0;
-  let nestedByDefault = 0;
+  let partByDefault = 0;
+  let withSteps = 0;
+  let withNested = 0;
   let fusedWithCopies = 0;
   for (let seed = FIRST; seed < FIRST + COUNT; seed++) {
     const program = generateProgram(seed);
@@ -74,7 +76,9 @@ Deno.test("random programs look the same along every path", async () => {
       continue;
     }
     if (result.fused.byDefault) fusedByDefault++;
-    if (result.fused.nestedByDefault) nestedByDefault++;
+    if (result.fused.partByDefault) partByDefault++;
+    if (result.fused.stepsByDefault) withSteps++;
+    if (result.fused.nestedByDefault) withNested++;
     if (result.fused.withCopies) fusedWithCopies++;
     for (const m of result.mismatches) {
       failures.push(`seed ${seed}, ${m.path}:\n    ${m.differences.join("\n    ")}`);
@@ -107,8 +111,12 @@ Deno.test("random programs look the same along every path", async () => {
     "reproduce one with: deno run -A bench/differential_run.ts --seed S --count 1 --print",
   );
   console.log(
-    `fused: ${fusedByDefault} of ${COUNT} programs whole by default, ${nestedByDefault} more in part (nested modules), ${fusedWithCopies} with copies allowed`,
+    `fused: ${fusedByDefault} of ${COUNT} programs whole by default, ${partByDefault} more in part ` +
+      `(${withSteps} with fused steps, ${withNested} with nested modules fused), ${fusedWithCopies} with copies allowed`,
   );
+  // Mixed graphs are compared too: both ways of fusing part of a graph come up.
+  assert(withSteps >= COUNT * 0.05, `only ${withSteps} programs made fused steps`);
+  assert(withNested >= COUNT * 0.05, `only ${withNested} programs fused nested modules`);
   // Fused and unfused were compared on most programs, not a handful.
   assert(
     fusedWithCopies >= COUNT * 0.8,

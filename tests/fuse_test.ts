@@ -20,7 +20,7 @@ import {
   parseWat,
   withCaller,
 } from "../mod.ts";
-import type { FusedModule } from "../lib/compiled.ts";
+import type { FusedModule, FusedStep } from "../lib/compiled.ts";
 import { moduleParts } from "../lib/runtime/module.ts";
 
 const CHAIN = `(module
@@ -422,7 +422,7 @@ Deno.test("a mixed graph fuses its closed parts: nested modules run fused among 
   assertEquals([order, (later.exports.g as () => number)()], [[2, 3, 4], 17]);
 });
 
-Deno.test("a module instantiated twice stays apart, and the closed parts beside it fuse", async () => {
+Deno.test("a module instantiated twice is not copied: its second instance fuses with what follows", async () => {
   const text = `(module
     (module $c (global (export "n") (mut i32) (i32.const 0)))
     (instance $c1 (instantiate $c))
@@ -442,10 +442,20 @@ Deno.test("a module instantiated twice stays apart, and the closed parts beside 
   const module = await compile(text);
   const report = module.fusion();
   assert(!report.fused && report.reason.includes("more than 1 times"), JSON.stringify(report));
-  assertEquals(report.nested?.map((n) => n.module), ["module $pair"]);
-  const { exports } = instantiateSync(module);
-  assertEquals((exports.y as () => number)(), 2);
-  assert(exports.n1 !== exports.n2, "each instance of $c has its own global");
+  // $c's first instance runs alone; its second and $pair's graph fuse as one step.
+  assertEquals(report.steps, [{
+    instances: [
+      "module $c",
+      "module $pair > module $x",
+      "module $pair > module $y",
+      "module $pair",
+    ],
+  }]);
+  for (const loaded of [module, Module.deserialize(module.serialize())]) {
+    const { exports } = instantiateSync(loaded);
+    assertEquals((exports.y as () => number)(), 2);
+    assert(exports.n1 !== exports.n2, "each instance of $c has its own global");
+  }
 });
 
 Deno.test("nested modules that close over outer modules fuse when those are defined, not imported", async () => {
@@ -507,5 +517,141 @@ Deno.test("nested modules that close over outer modules fuse when those are defi
     assertEquals((kept.g as () => number)(), 5);
     const leaf = instantiateSync(kept.leaf as Module).exports;
     assertEquals((leaf.f as () => number)(), 3);
+  }
+});
+
+/**
+ * A top level that instantiates a module the host gives first, then two
+ * siblings (each instantiating nothing) that take its export: the siblings
+ * run as one fused step.
+ */
+const SIBLINGS = `(module
+  (import "host" "log" (func $log (param i32)))
+  (import "plugin" (module $plugin
+    (import "log" (func (param i32)))
+    (export "p" (func (result i32)))))
+  (module $a
+    (import "log" (func $log (param i32)))
+    (memory (export "memory") 1)
+    (func $f (export "f") (result i32) (i32.const 10))
+    (func (export "ping") (call $log (i32.const 7)))
+    (func $s (call $log (i32.const 2))) (start $s))
+  (module $b
+    (import "log" (func $log (param i32)))
+    (import "f" (func $f (result i32)))
+    (import "p" (func $p (result i32)))
+    (func (export "g") (result i32) (i32.add (call $f) (call $p)))
+    (func $s (call $log (i32.const 3))) (start $s))
+  (instance $first (instantiate $plugin (import "log" (func $log))))
+  (instance $a (instantiate $a (import "log" (func $log))))
+  (instance $b (instantiate $b
+    (import "log" (func $log)) (import "f" (func $a "f")) (import "p" (func $first "p"))))
+  (instance $second (instantiate $plugin (import "log" (func $log))))
+  (export "g" (func $b "g"))
+  (export "p" (func $first "p"))
+  (export "a" (instance $a))
+  (export "f" (func $a "f")))`;
+
+Deno.test("siblings next to a module the host gives fuse as one step, in order", async () => {
+  const plugin = await compile(PLUGIN);
+  const module = await compile(SIBLINGS);
+  const report = module.fusion();
+  assert(!report.fused, JSON.stringify(report));
+  assertEquals(report.steps, [{ instances: ["module $a", "module $b"] }]);
+  const separate = await compile(SIBLINGS, { fuse: false });
+  assertEquals(separate.fusion().steps, undefined);
+  for (const loaded of [module, Module.deserialize(module.serialize()), separate]) {
+    const order: number[] = [];
+    const { exports } = instantiateSync(loaded, {
+      host: { log: (n: number) => order.push(n) },
+      plugin,
+    });
+    assertEquals(order, [1, 2, 3, 1], "starts in instantiation order, around the step");
+    assertEquals((exports.g as () => number)(), 15);
+    const a = exports.a as Instance;
+    assertEquals(Object.keys(a.exports), ["memory", "f", "ping"]);
+    assertStrictEquals(a.exports.f, exports.f, "one function, however it is reached");
+  }
+});
+
+Deno.test("a fused step runs its instances as they are when it cannot run fused", async () => {
+  const plugin = await compile(PLUGIN);
+  const module = await compile(SIBLINGS);
+  assert(module.fusion().steps !== undefined);
+  // A host function that needs its caller: the step's instances run one by one.
+  const seen: (number | WebAssembly.Memory)[] = [];
+  const log = withCaller((caller) => (n: number) => {
+    seen.push(n);
+    if (n === 7) seen.push(caller.memory());
+  });
+  const { exports } = instantiateSync(module, { host: { log }, plugin });
+  const a = exports.a as Instance;
+  (a.exports.ping as () => void)();
+  assertEquals(seen, [1, 2, 3, 1, 7, a.exports.memory as WebAssembly.Memory], "$a called it");
+  // A wasm function of the wrong type: $a fails, as unfused, after the plugin's instance.
+  const other = new WebAssembly.Instance(
+    new WebAssembly.Module(
+      // (module (func (export "f") (param i64)))
+      new Uint8Array([
+        ...[0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 1, 126, 0, 3, 2, 1, 0],
+        ...[7, 5, 1, 1, 102, 0, 0, 10, 4, 1, 2, 0, 11],
+      ]),
+    ),
+  ).exports.f;
+  // A plugin that imports nothing (a subtype of what is asked), so that $a is the first to take `log`.
+  const quiet = await compile(`(module (func (export "p") (result i32) (i32.const 5)))`);
+  for (const fuse of [true, false]) {
+    const loaded = await compile(SIBLINGS, { fuse });
+    const e = assertThrows(
+      () => instantiateSync(loaded, { host: { log: other }, plugin: quiet }),
+      LinkError,
+    );
+    assert(e.message.includes("module $a"), `fuse: ${fuse}: ${e.message}`);
+  }
+  // The instance budget: the step's instances count; short of them, the
+  // instances run one by one and fail where they would.
+  for (const fuse of [true, false]) {
+    const loaded = await compile(SIBLINGS, { fuse });
+    const order: number[] = [];
+    const e = assertThrows(
+      () =>
+        instantiateSync(loaded, { host: { log: (n: number) => order.push(n) }, plugin }, {
+          maxInstances: 3,
+        }),
+      LinkError,
+    );
+    assert(e.message.includes("at most 3 instances"), e.message);
+    assertEquals(order, [1, 2], `fuse: ${fuse}`);
+  }
+});
+
+Deno.test("a crafted fused step in an artifact is refused", async () => {
+  const module = await compile(SIBLINGS);
+  const { blob, index } = moduleParts(module);
+  const fusion = blob.compiled.modules[index].fusion as { reason: string; steps: FusedStep[] };
+  const { writeArtifact } = await import("../lib/artifact/write.ts");
+  const tamper = (change: (s: FusedStep) => FusedStep) => {
+    const modules = blob.compiled.modules.slice();
+    modules[index] = {
+      ...modules[index],
+      fusion: { ...fusion, steps: fusion.steps.map(change) },
+    };
+    return writeArtifact({
+      blobs: [{ ...blob.compiled, modules }],
+      nodes: [{ blob: 0, module: index, upvars: [] }],
+      root: 0,
+    });
+  };
+  const cases: [string, (s: FusedStep) => FusedStep][] = [
+    [
+      "out of range",
+      (s) => ({ ...s, values: s.values.map((v) => ({ ...v, from: "space" as const, index: 99 })) }),
+    ],
+    ["not instantiate steps in order", (s) => ({ ...s, members: [...s.members].reverse() })],
+    ["leaves out an instantiate", (s) => ({ ...s, members: [s.members[0], s.members[1] + 1] })],
+    ["no built instance", (s) => ({ ...s, memberBuilt: s.memberBuilt.map(() => 99) })],
+  ];
+  for (const [message, change] of cases) {
+    assertThrows(() => Module.deserialize(tamper(change)), ArtifactError, message);
   }
 });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CompiledBlob, Initializer, InstantiateArg } from "../compiled.ts";
+import type { CompiledBlob, FusedStep, Initializer, InstantiateArg } from "../compiled.ts";
 import { formatEntityType, kindName } from "../format.ts";
 import { unreachable } from "../ir.ts";
 import { fusedFormOf, type Module, moduleParts } from "../runtime/module.ts";
@@ -17,7 +17,7 @@ import { fusedFormOf, type Module, moduleParts } from "../runtime/module.ts";
  */
 export type InspectedFusion =
   | { fused: true; coreBytes: number; instances: string[] }
-  | { fused: false; reason: string };
+  | { fused: false; reason: string; steps?: { coreBytes: number; instances: string[] }[] };
 
 /** One module of the tree. */
 export interface InspectedModule {
@@ -77,9 +77,12 @@ function inspectNode(
 ): InspectedModule {
   const m = blob.modules[index];
   const form = fusedFormOf(m);
-  fusion ??= form === undefined
-    ? undefined
-    : { fused: true, coreBytes: form.core.length, instances: [...form.instances] };
+  const own = m.fusion;
+  fusion ??= form !== undefined
+    ? { fused: true, coreBytes: form.core.length, instances: [...form.instances] }
+    : own !== null && "reason" in own && own.steps !== undefined
+    ? notFused(own.reason, own.steps)
+    : undefined;
   const type = blob.types.modules[m.type];
   return {
     name: m.name || "(top level)",
@@ -108,15 +111,39 @@ export function inspectModule(module: Module): InspectedModule {
 /** What {@linkcode Module.fusion} tells, with the fused core's size. */
 function inspectFusion(module: Module): InspectedFusion {
   const report = module.fusion();
-  if (!report.fused) return { fused: false, reason: report.reason };
+  if (!report.fused) {
+    const { blob, index } = moduleParts(module);
+    return notFused(report.reason, blob.steps[index]);
+  }
   const { blob, index } = moduleParts(module);
   const form = fusedFormOf(blob.compiled.modules[index]);
   return { fused: true, coreBytes: form?.core.length ?? 0, instances: report.instances };
 }
 
+/** Why a module is not fused as a whole, with its fused steps if it has some. */
+function notFused(reason: string, steps: readonly FusedStep[] | undefined): InspectedFusion {
+  if (steps === undefined) return { fused: false, reason };
+  return {
+    fused: false,
+    reason,
+    steps: steps.map((step) => ({
+      coreBytes: step.fused.core.length,
+      instances: [...step.fused.instances],
+    })),
+  };
+}
+
 /** The fusion lines of the text tree. */
 function formatFusion(fusion: InspectedFusion, indent: string): string[] {
-  if (!fusion.fused) return [`${indent}  not fused: ${fusion.reason}`];
+  if (!fusion.fused) {
+    return [
+      `${indent}  not fused: ${fusion.reason}`,
+      ...(fusion.steps ?? []).flatMap((step) => [
+        `${indent}  fused step: ${step.instances.length} instances into one core module (${step.coreBytes} bytes)`,
+        ...step.instances.map((path) => `${indent}    ${path}`),
+      ]),
+    ];
+  }
   const count = fusion.instances.length;
   return [
     `${indent}  fused: ${count} instance${

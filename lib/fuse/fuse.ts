@@ -15,8 +15,10 @@ import type {
   BuiltInstance,
   CompiledBlob,
   FusedModule,
+  FusedStep,
   Fusion,
   Initializer,
+  StepValue,
 } from "../compiled.ts";
 import { CompileError } from "../errors.ts";
 import { MAX_FUSED_PATH_UNITS } from "../limits.ts";
@@ -34,6 +36,8 @@ import {
   planFusion,
   type PlanLimits,
   type PlanNode,
+  planSteps,
+  type StepRun,
   type Sym,
 } from "./plan.ts";
 
@@ -120,13 +124,24 @@ export function fuseBlob(
     const worthTrying = index === blob.root ||
       (!covered.has(index) && compiled.initializers.some((init) => init.op === "instantiate"));
     if (worthTrying) {
-      const fusion = fuseModule(blob, index, shared);
+      let fusion = fuseModule(blob, index, shared);
+      if ("reason" in fusion) {
+        // Not closed as a whole: the runs of its own program that are may still fuse.
+        const steps = fuseSteps(blob, index, shared);
+        if (steps.length > 0) fusion = { reason: fusion.reason, steps };
+      }
       fusions[index] = fusion;
-      if (!("reason" in fusion)) { for (const m of fusion.modules) covered.add(m); }
+      for (const m of fusedModulesOf(fusion)) covered.add(m);
     }
     for (let c = compiled.children.length - 1; c >= 0; c--) stack.push(compiled.children[c]);
   }
   return fusions;
+}
+
+/** The modules whose code `fusion` holds: its fused form's, or its steps'. */
+export function fusedModulesOf(fusion: Fusion): readonly number[] {
+  if (!("reason" in fusion)) return fusion.modules;
+  return (fusion.steps ?? []).flatMap((step) => step.fused.modules);
 }
 
 function fuse(blob: CompiledBlob, index: number, limits: PlanLimits): FusedModule {
@@ -164,6 +179,66 @@ function fuse(blob: CompiledBlob, index: number, limits: PlanLimits): FusedModul
   };
 }
 
+/** Where a fused step reads host value `sym` from: an import of its module, or an instance of its spaces. */
+function stepValueOf(sym: HostSym): StepValue {
+  return sym.base === undefined
+    ? { kind: sym.kind, from: "import", name: sym.path[0], index: 0, names: sym.path.slice(1) }
+    : { kind: sym.kind, from: "space", name: "", index: sym.base, names: sym.path };
+}
+
+/**
+ * The fused steps of module `index` of `blob` (see `FusedStep`): each run
+ * of its own program that `planSteps` finds, fused into one core module.
+ * A run that cannot be laid out or rewritten is left out.
+ */
+export function fuseSteps(blob: CompiledBlob, index: number, limits: PlanLimits): FusedStep[] {
+  let runs: StepRun[];
+  try {
+    runs = planSteps(blob, index, limits);
+  } catch (e) {
+    if (e instanceof NotFusable) return [];
+    throw e;
+  }
+  const steps: FusedStep[] = [];
+  for (const run of runs) {
+    try {
+      steps.push(fuseRun(blob, run));
+    } catch (e) {
+      if (!(e instanceof NotFusable) && !(e instanceof CompileError)) throw e;
+    }
+  }
+  return steps;
+}
+
+function fuseRun(blob: CompiledBlob, run: StepRun): FusedStep {
+  const nodes = run.nodes;
+  const layout = new Layout(nodes);
+  const plan: Plan = { nodes, root: nodes.at(-1)!, rootModules: new Map() };
+  const program = new FusedProgram(blob, plan, layout, true);
+  for (const fusedImport of [...layout.imports]) program.pushHost(fusedImport.sym);
+  const memberBuilt = run.memberNodes.map((node) => program.memberInstance(node));
+  layout.seal(nodes);
+  const instances = nodes.map((n) => n.label);
+  if (instances.reduce((units, path) => units + path.length, 0) > MAX_FUSED_PATH_UNITS) {
+    throw new NotFusable(`its instances' paths take more than ${MAX_FUSED_PATH_UNITS} units`);
+  }
+  const { bytes: core, code } = emitFusedCore(nodes, layout, program.coreExports(), blob.types);
+  return {
+    members: run.members,
+    values: program.values,
+    fused: {
+      core,
+      initializers: [],
+      exports: [],
+      built: program.built,
+      instances,
+      modules: nodes.map((n) => n.compiled),
+      code,
+    },
+    memberBuilt,
+  };
+}
+
 /** A core export the fused form reads: its name, and the item (fused index not known yet). */
 interface CoreRef {
   readonly name: string;
@@ -189,10 +264,19 @@ class FusedProgram {
   readonly #takenNames = new Set<string>();
   readonly #ordinal = new Map<PlanNode, number>();
 
-  constructor(blob: CompiledBlob, plan: Plan, layout: Layout) {
+  /**
+   * For a fused step: the values it reads from its module's program, in
+   * push order, instead of `initializers`; `moduleSpace` says where each
+   * module value is in the module's module space.
+   */
+  readonly values: StepValue[] = [];
+  readonly #step: boolean;
+
+  constructor(blob: CompiledBlob, plan: Plan, layout: Layout, step = false) {
     this.#blob = blob;
     this.#plan = plan;
     this.#layout = layout;
+    this.#step = step;
     this.#usedNames = new Set(blob.modules[plan.nodes.at(-1)!.compiled].exports.map((e) => e.name));
     plan.nodes.forEach((n, i) => this.#ordinal.set(n, i));
   }
@@ -236,6 +320,11 @@ class FusedProgram {
 
   /** Pushes host value `sym` (always a new push: each is one core import); its index in its space. */
   pushHost(sym: HostSym): number {
+    if (this.#step) {
+      const index = this.#pushValue(stepValueOf(sym));
+      if (!this.#hostValues.has(sym)) this.#hostValues.set(sym, index);
+      return index;
+    }
     const path = sym.path;
     const init: Initializer = path.length === 1
       ? { op: "import", name: path[0], kind: sym.kind }
@@ -247,6 +336,24 @@ class FusedProgram {
       };
     const index = this.#push(init, sym.kind);
     if (!this.#hostValues.has(sym)) this.#hostValues.set(sym, index);
+    return index;
+  }
+
+  /** A value a fused step reads, pushed; its index in its space. */
+  #pushValue(value: StepValue): number {
+    this.values.push(value);
+    return this.#counts[value.kind]++;
+  }
+
+  /** The index in the instance space of host instance `sym`, pushed once. */
+  #hostInstanceOf(sym: HostSym): number {
+    if (!this.#step) return this.#hostInstance(sym.path);
+    const value = stepValueOf(sym);
+    const key = JSON.stringify(value);
+    const known = this.#hostInstances.get(key);
+    if (known !== undefined) return known;
+    const index = this.#pushValue(value);
+    this.#hostInstances.set(key, index);
     return index;
   }
 
@@ -270,7 +377,7 @@ class FusedProgram {
 
   /** The index of host value `sym` in its space: pushed already, or pushed now (a fused import then). */
   #hostValue(sym: HostSym): number {
-    if (sym.kind === Kind.Instance) return this.#hostInstance(sym.path);
+    if (sym.kind === Kind.Instance) return this.#hostInstanceOf(sym);
     if (sym.kind === Kind.Module) return this.#moduleIndex(sym);
     const known = this.#hostValues.get(sym);
     if (known !== undefined) return known;
@@ -278,13 +385,25 @@ class FusedProgram {
     return this.pushHost(sym);
   }
 
-  /** Where module value `sym` is in the kept module space. */
+  /** Where module value `sym` is in the kept module space (a step's: read from its module's). */
   #moduleIndex(sym: Sym): number {
     const index = this.#plan.rootModules.get(sym);
     if (index === undefined) {
       throw new NotFusable("it exports a module made inside one of its instances");
     }
-    return index;
+    if (!this.#step) return index;
+    const value: StepValue = { kind: Kind.Module, from: "space", name: "", index, names: [] };
+    const key = `module ${index}`;
+    const known = this.#hostInstances.get(key);
+    if (known !== undefined) return known;
+    const at = this.#pushValue(value);
+    this.#hostInstances.set(key, at);
+    return at;
+  }
+
+  /** The built instance that stands for planned instance `node`, a member of a step. */
+  memberInstance(node: PlanNode): number {
+    return this.#builtIndex({ t: "node", node });
   }
 
   /** Top-level export `name` of the fused module, `value` as planned. */

@@ -11,72 +11,16 @@
  * @module
  */
 
-import type { CompiledBlob, CompiledModule } from "../compiled.ts";
+import type { CompiledBlob, CompiledModule, InstantiateArg } from "../compiled.ts";
 import { type CoreKind, type EntityKind, isCoreKind, Kind, unreachable } from "../ir.ts";
 import { MAX_INSTANTIATION_DEPTH } from "../limits.ts";
-import type { EntityType } from "../types.ts";
+import type { NamedType } from "../types.ts";
 import { type CoreInfo, readCoreInfo } from "./core_info.ts";
 import { NotFusable } from "./not_fusable.ts";
+import { OuterModules } from "./outer.ts";
 
-/** A value of the program, as fusion knows it at compile time. */
-export type Sym = HostSym | ItemSym | ModuleSym | NodeSym | BundleSym;
-
-/** A host value: import `path[0]`, or an export of it (`path[1]` …) when it is an instance. */
-export interface HostSym {
-  readonly t: "host";
-  readonly kind: EntityKind;
-  readonly type: EntityType;
-  readonly path: readonly string[];
-}
-
-/**
- * Item `index` of the index space of `kind` of `node`'s core module. For a
- * global, `via` is the core export it was read through: V8 makes one
- * `WebAssembly.Global` per export of a global, so that is its identity.
- */
-export interface ItemSym {
-  readonly t: "item";
-  readonly node: PlanNode;
-  readonly kind: CoreKind;
-  readonly index: number;
-  readonly via: string;
-}
-
-/** A module value whose code is module `compiled` of the blob, with what it closed over. */
-export interface ModuleSym {
-  readonly t: "module";
-  readonly compiled: number;
-  readonly upvars: readonly Sym[];
-}
-
-/** A planned instance. */
-export interface NodeSym {
-  readonly t: "node";
-  readonly node: PlanNode;
-}
-
-/** An instance made of items, `(instance (export …) …)`, with its instance type. */
-export interface BundleSym {
-  readonly t: "bundle";
-  readonly exports: ReadonlyMap<string, Sym>;
-  readonly type: number;
-}
-
-/** One instance of the graph. */
-export interface PlanNode {
-  /** Its module, in the blob. */
-  readonly compiled: number;
-  /** How `inspect` and function names name it: its path of module names. */
-  readonly label: string;
-  /** The values its core module imports, in order. */
-  readonly coreValues: readonly Sym[];
-  /** Its index spaces, by kind. */
-  readonly spaces: readonly (readonly Sym[])[];
-  /** Its core module, read; `null` when it has none. */
-  readonly info: CoreInfo | null;
-  /** Its core module's bytes; `null` when it has none. */
-  readonly core: Uint8Array | null;
-}
+export type { BundleSym, HostSym, ItemSym, ModuleSym, NodeSym, PlanNode, Sym } from "./syms.ts";
+import type { HostSym, ModuleSym, PlanNode, Sym } from "./syms.ts";
 
 /** A module's instance graph: its instances in the order their core instances would be made. */
 export interface Plan {
@@ -114,13 +58,21 @@ export function planFusion(blob: CompiledBlob, index: number, limits: PlanLimits
   return new Planner(blob, limits).plan(index);
 }
 
+/**
+ * Plans the fused steps of module `index` of `blob` (see `FusedStep`):
+ * the runs of its own program that fuse when the whole does not.
+ */
+export function planSteps(blob: CompiledBlob, index: number, limits: PlanLimits): StepRun[] {
+  return new Planner(blob, limits).planSteps(index);
+}
+
 class Planner {
   readonly #blob: CompiledBlob;
   readonly #limits: PlanLimits;
-  readonly #nodes: PlanNode[] = [];
+  #nodes: PlanNode[] = [];
   readonly #infos = new Map<number, CoreInfo>();
-  readonly #copies = new Map<number, number>();
-  readonly #labels = new Map<string, number>();
+  #copies = new Map<number, number>();
+  #labels = new Map<string, number>();
   #coreBytes = 0;
 
   constructor(blob: CompiledBlob, limits: PlanLimits) {
@@ -130,15 +82,7 @@ class Planner {
 
   plan(index: number): Plan {
     const compiled = this.#blob.modules[index];
-    const imports = new Map<string, Sym>();
-    for (const declared of this.#blob.types.modules[compiled.type].imports) {
-      imports.set(declared.name, {
-        t: "host",
-        kind: declared.type.kind,
-        type: declared.type,
-        path: [declared.name],
-      });
-    }
+    const imports = this.#importsOf(compiled);
     // A nested module's upvars are module values of its parent's program: known when they
     // were defined there (or further out), known only at run time when they were imported.
     const outer = new OuterModules(this.#blob);
@@ -147,6 +91,247 @@ class Planner {
     // Labels are paths below the module fused, which errors put after its own path.
     const root = this.#run(index, upvars, (name) => imports.get(name), "", 0, rootModules);
     return { nodes: this.#nodes, root, rootModules };
+  }
+
+  /** The module's imports as host values, by name. */
+  #importsOf(compiled: CompiledModule): Map<string, HostSym> {
+    const imports = new Map<string, HostSym>();
+    for (const declared of this.#blob.types.modules[compiled.type].imports) {
+      imports.set(declared.name, {
+        t: "host",
+        kind: declared.type.kind,
+        type: declared.type,
+        path: [declared.name],
+      });
+    }
+    return imports;
+  }
+
+  /**
+   * The runs of module `index`'s own program that fuse as steps (see
+   * `FusedStep`): each a run of `instantiate` steps of modules whose code
+   * is known, ended by any other `instantiate`, with their instances
+   * planned. A run of one instantiation is dropped: the module it
+   * instantiates fuses on its own, which serves every instantiation of it.
+   */
+  planSteps(index: number): StepRun[] {
+    const compiled = this.#blob.modules[index];
+    const imports = this.#importsOf(compiled);
+    const outer = new OuterModules(this.#blob);
+    const upvars = compiled.upvars.map((_, k) => outer.upvar(index, k));
+    const program: ProgramState = {
+      spaces: [[], [], [], [], [], [], []],
+      origins: [[], [], [], [], [], [], []],
+      moduleSpace: new Map(),
+    };
+    const runs: StepRun[] = [];
+    let run: StepRun | undefined;
+    // One instantiation alone gains nothing as a step: its module fuses on its own instead.
+    const close = () => {
+      if (run !== undefined && run.members.length >= 2) runs.push(run);
+      run = undefined;
+    };
+    const push = (kind: EntityKind, value: Sym, origin: Origin) => {
+      if (kind === Kind.Module) program.moduleSpace.set(value, program.spaces[Kind.Module].length);
+      program.spaces[kind].push(value);
+      program.origins[kind].push(origin);
+    };
+    const { spaces } = program;
+    for (let i = 0; i < compiled.initializers.length; i++) {
+      const init = compiled.initializers[i];
+      switch (init.op) {
+        case "import":
+          push(init.kind, imports.get(init.name)!, SELF);
+          break;
+        case "alias": {
+          const from = spaces[Kind.Instance][init.instance];
+          let value: Sym;
+          try {
+            value = this.#exportOf(from, init.name);
+          } catch (e) {
+            // An export of an instance whose type fusion cannot tell: no run past here.
+            if (!(e instanceof NotFusable)) throw e;
+            close();
+            return runs;
+          }
+          push(init.kind, value, { instance: init.instance, name: init.name });
+          break;
+        }
+        case "upvar":
+          push(Kind.Module, upvars[init.index], SELF);
+          break;
+        case "module": {
+          const child = this.#blob.modules[init.compiled];
+          const captured = child.upvars.map((u) =>
+            u.from === "space" ? spaces[Kind.Module][u.index] : upvars[u.index]
+          );
+          push(Kind.Module, { t: "module", compiled: init.compiled, upvars: captured }, SELF);
+          break;
+        }
+        case "instance": {
+          const exports = new Map<string, Sym>();
+          for (const e of init.exports) exports.set(e.name, spaces[e.kind][e.index]);
+          push(Kind.Instance, { t: "bundle", exports, type: init.type }, SELF);
+          break;
+        }
+        case "instantiate": {
+          const target = spaces[Kind.Module][init.module];
+          const position = spaces[Kind.Instance].length;
+          let node: PlanNode | undefined;
+          if (target.t === "module") {
+            // A member that cannot join the run ends it, and may start the next.
+            for (let attempt = 0; attempt < 2 && node === undefined; attempt++) {
+              const fresh = run === undefined;
+              if (fresh) {
+                this.#startRun();
+                run = { members: [], memberNodes: [], nodes: this.#nodes, start: position };
+              }
+              node = this.#member(run!, target, init.args, program);
+              if (node === undefined) close();
+              if (fresh) break;
+            }
+          } else {
+            close();
+          }
+          if (node !== undefined) {
+            run!.members.push(i);
+            run!.memberNodes.push(node);
+            push(Kind.Instance, { t: "node", node }, SELF);
+          } else {
+            push(Kind.Instance, this.#runTimeInstance(position, target), SELF);
+          }
+          break;
+        }
+        default:
+          unreachable(init, "initializer");
+      }
+    }
+    close();
+    return runs;
+  }
+
+  /** Starts planning a new run: its own instances, labels and copies. */
+  #startRun(): void {
+    this.#nodes = [];
+    this.#copies = new Map();
+    this.#labels = new Map();
+    this.#coreBytes = 0;
+  }
+
+  /**
+   * Plans one more member of `run`: `target` instantiated with `args` of
+   * the module's spaces. `undefined` (and the run as it was) when it cannot
+   * join: its graph is not closed, or it takes a value the run could not
+   * read when it starts.
+   */
+  #member(
+    run: StepRun,
+    target: ModuleSym,
+    args: readonly InstantiateArg[],
+    program: ProgramState,
+  ): PlanNode | undefined {
+    const before = {
+      nodes: this.#nodes.length,
+      copies: new Map(this.#copies),
+      labels: new Map(this.#labels),
+      coreBytes: this.#coreBytes,
+    };
+    const inRun = new Set(run.nodes);
+    try {
+      const named = new Map<string, Sym>();
+      for (const a of args) named.set(a.name, this.#stepArg(a.kind, a.index, run, inRun, program));
+      const name = this.#blob.modules[target.compiled].name || `module ${target.compiled}`;
+      const node = this.#run(target.compiled, target.upvars, (n) => named.get(n), name, 1);
+      // Everything the new instances hold must be the run's or the host's.
+      for (let k = before.nodes; k < this.#nodes.length; k++) inRun.add(this.#nodes[k]);
+      for (let k = before.nodes; k < this.#nodes.length; k++) {
+        for (const value of this.#nodes[k].coreValues) {
+          if (!ownedBy(value, inRun)) throw new NotFusable("it takes an item of another run");
+        }
+      }
+      return node;
+    } catch (e) {
+      if (!(e instanceof NotFusable)) throw e;
+      this.#nodes.length = before.nodes;
+      this.#copies = before.copies;
+      this.#labels = before.labels;
+      this.#coreBytes = before.coreBytes;
+      return undefined;
+    }
+  }
+
+  /**
+   * Argument `index` of `kind` of the module's spaces, for a member of
+   * `run`: as it is when the run made it, a module value or a host value;
+   * else read again, when the run starts, from the module's instance space.
+   */
+  #stepArg(
+    kind: EntityKind,
+    index: number,
+    run: StepRun,
+    inRun: ReadonlySet<PlanNode>,
+    program: ProgramState,
+  ): Sym {
+    const value = program.spaces[kind][index];
+    if (kind === Kind.Module || ownedBy(value, inRun)) return value;
+    if (kind === Kind.Instance) {
+      if (index >= run.start) {
+        throw new NotFusable("it takes an instance made after its run starts");
+      }
+      return {
+        t: "host",
+        kind,
+        type: { kind, type: -1 },
+        path: [],
+        base: index,
+        exports: this.#exportsOf(value),
+      };
+    }
+    const origin = program.origins[kind][index];
+    if (origin === SELF || origin.instance >= run.start) {
+      throw new NotFusable("it takes a value it could not read when its run starts");
+    }
+    const from = program.spaces[Kind.Instance][origin.instance];
+    const member = this.#exportsOf(from).find((e) => e.name === origin.name);
+    if (member === undefined) throw new NotFusable(`instance has no export "${origin.name}"`);
+    return { t: "host", kind, type: member.type, path: [origin.name], base: origin.instance };
+  }
+
+  /** The exports of instance value `value`, with their types. */
+  #exportsOf(value: Sym): readonly NamedType[] {
+    const types = this.#blob.types;
+    switch (value.t) {
+      case "node":
+        return types.modules[this.#blob.modules[value.node.compiled].type].exports;
+      case "bundle":
+        return types.instances[value.type].exports;
+      case "host":
+        if (value.exports !== undefined) return value.exports;
+        if (value.type.kind !== Kind.Instance || value.type.type < 0) {
+          throw new NotFusable("an instance whose type is unknown");
+        }
+        return types.instances[value.type.type].exports;
+      default:
+        throw new NotFusable(`${value.t} is not an instance`);
+    }
+  }
+
+  /** The instance at `position` of the instance space, made at run time from `target`. */
+  #runTimeInstance(position: number, target: Sym): HostSym {
+    const types = this.#blob.types;
+    const exports = target.t === "module"
+      ? types.modules[this.#blob.modules[target.compiled].type].exports
+      : target.t === "host" && target.type.kind === Kind.Module && target.type.type >= 0
+      ? types.modules[target.type.type].exports
+      : undefined;
+    return {
+      t: "host",
+      kind: Kind.Instance,
+      type: { kind: Kind.Instance, type: -1 },
+      path: [],
+      base: position,
+      exports,
+    };
   }
 
   /** Plans one instance of module `index`: its program, then its core instance. */
@@ -285,15 +470,15 @@ class Planner {
         return value;
       }
       case "host": {
-        const member = this.#blob.types.instances[instance.type.type as number].exports
-          .find((e) => e.name === name);
+        const member = this.#exportsOf(instance).find((e) => e.name === name);
         if (member === undefined) throw new NotFusable(`instance has no export "${name}"`);
-        return {
+        const value: HostSym = {
           t: "host",
           kind: member.type.kind,
           type: member.type,
           path: [...instance.path, name],
         };
+        return instance.base === undefined ? value : { ...value, base: instance.base };
       }
       default:
         throw new NotFusable(`an alias of ${instance.t} is not an instance`);
@@ -301,71 +486,43 @@ class Planner {
   }
 }
 
-/**
- * What a nested module's upvars are, found from the programs around it: a
- * module its parent (or an ancestor) defines is a module value whose code
- * is known, with its own upvars found the same way; one that an ancestor
- * imports, or aliases out of an instance, is known only at run time.
- */
-class OuterModules {
-  readonly #blob: CompiledBlob;
-  readonly #parents = new Map<number, number>();
-  /** Resolved module-space entries, by `parent:position`. */
-  readonly #entries = new Map<string, Sym>();
-
-  constructor(blob: CompiledBlob) {
-    this.#blob = blob;
-    blob.modules.forEach((m, parent) => {
-      for (const child of m.children) this.#parents.set(child, parent);
-    });
-  }
-
-  /** Upvar `k` of module `index`. */
-  upvar(index: number, k: number): Sym {
-    const captured = this.#blob.modules[index].upvars[k];
-    const parent = this.#parents.get(index);
-    if (captured === undefined || parent === undefined) return runTimeModule(k);
-    return captured.from === "space"
-      ? this.#entry(parent, captured.index, k)
-      : this.upvar(parent, captured.index);
-  }
-
-  /** Entry `position` of module `parent`'s module index space (`k` names the upvar asked for). */
-  #entry(parent: number, position: number, k: number): Sym {
-    const key = `${parent}:${position}`;
-    const known = this.#entries.get(key);
-    if (known !== undefined) return known;
-    let seen = 0;
-    let found: Sym = runTimeModule(k);
-    for (const init of this.#blob.modules[parent].initializers) {
-      const pushesModule = init.op === "module" || init.op === "upvar" ||
-        ((init.op === "import" || init.op === "alias") && init.kind === Kind.Module);
-      if (!pushesModule) continue;
-      if (seen++ < position) continue;
-      if (init.op === "module") {
-        const child = this.#blob.modules[init.compiled];
-        const upvars = child.upvars.map((u, j) =>
-          u.from === "space" ? this.#entry(parent, u.index, j) : this.upvar(parent, u.index)
-        );
-        found = { t: "module", compiled: init.compiled, upvars };
-      } else if (init.op === "upvar") {
-        found = this.upvar(parent, init.index);
-      }
-      break;
-    }
-    this.#entries.set(key, found);
-    return found;
-  }
+/** A run of a module's own `instantiate` steps that fuses, as planned. */
+export interface StepRun {
+  /** The positions of its `instantiate` steps in the module's initializers. */
+  readonly members: number[];
+  /** Each member's instance. */
+  readonly memberNodes: PlanNode[];
+  /** Every instance it makes, nested ones included, in the order they are made. */
+  readonly nodes: PlanNode[];
+  /** How many instances the module's instance space held when the run started. */
+  readonly start: number;
 }
 
-/** Upvar `k` when it is a module value only the run time knows (imported by an ancestor). */
-function runTimeModule(k: number): HostSym {
-  return {
-    t: "host",
-    kind: Kind.Module,
-    type: { kind: Kind.Module, type: -1 }, // never read: fusion keeps module values as they are
-    path: [`upvar ${k}`],
-  };
+/** Where a value of a module's spaces came from: an alias of an instance's export, or the program itself. */
+type Origin = { readonly instance: number; readonly name: string } | typeof SELF;
+const SELF = "self";
+
+/** A module's program as step planning runs it: its spaces, where each value came from, its module values. */
+interface ProgramState {
+  readonly spaces: Sym[][];
+  readonly origins: Origin[][];
+  /** The position of each module value in the module space. */
+  readonly moduleSpace: Map<Sym, number>;
+}
+
+/** Whether `value` is made of the instances of `nodes` and host values only. */
+function ownedBy(value: Sym, nodes: ReadonlySet<PlanNode>): boolean {
+  switch (value.t) {
+    case "host":
+    case "module":
+      return true;
+    case "item":
+    case "node":
+      return nodes.has(value.node);
+    case "bundle":
+      for (const member of value.exports.values()) if (!ownedBy(member, nodes)) return false;
+      return true;
+  }
 }
 
 /** Export `name` of planned instance `node`: an item of its core module, or a value of its index spaces. */

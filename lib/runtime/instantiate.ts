@@ -11,6 +11,7 @@ import type {
   BuiltExport,
   CompiledModule,
   FusedModule,
+  FusedStep,
   Initializer,
   InstantiateArg,
 } from "../compiled.ts";
@@ -30,6 +31,7 @@ import {
   type ModuleParts,
   moduleParts,
   nestedModule,
+  stepCoreOf,
 } from "./module.ts";
 
 /**
@@ -251,6 +253,7 @@ function run(site: Site, args: Args, budget: Budget): Instance {
     args,
     budget,
     spaces,
+    blob.steps[index],
   );
   const coreExports = instantiateCore(site, coreValues);
   if (blob.coreExportsOnly[index]) {
@@ -337,11 +340,83 @@ function exportsFrom(
 }
 
 /**
+ * Runs fused step `k` (`step`) of the module at `site` when its first
+ * `instantiate` comes: reads its values from the module's arguments and
+ * spaces, makes one core instance (whose start runs the instances' in
+ * order) and builds each member's instance. `null` when the members must
+ * run as they are instead, nothing of them having happened: a value cannot
+ * be read yet as the step reads it, a host function needs its caller, or
+ * V8 refuses a host value.
+ */
+function runStep(
+  site: Site,
+  step: FusedStep,
+  k: number,
+  args: Args,
+  budget: Budget,
+  spaces: IndexSpaces,
+): Instance[] | null {
+  const { blob, index } = site.parts;
+  const stepSpaces: IndexSpaces = new Array(Kind.Instance + 1);
+  const coreValues: unknown[] = [];
+  for (const v of step.values) {
+    let value = v.from === "import"
+      ? args(v.name)
+      : spaces[v.names.length > 0 ? Kind.Instance : v.kind]?.[v.index];
+    for (const name of v.names) {
+      // The members, run as they are, would fail on this, where and when they should.
+      if (!isInstance(value)) return null;
+      value = value.exports[name];
+    }
+    if (
+      v.kind === Kind.Module ? !isModule(value) : v.kind === Kind.Instance && !isInstance(value)
+    ) {
+      return null;
+    }
+    stepSpaces[v.kind] = appended(stepSpaces[v.kind], value);
+    if (isCoreKind(v.kind)) coreValues.push(value);
+  }
+  if (callersInUse() && anyNeedsCaller(coreValues)) return null;
+  const count = step.fused.instances.length;
+  if ((budget.left -= count) < 0) {
+    budget.left += count;
+    return null; // the members, one by one, reach the limit where they should
+  }
+  const core = stepCoreOf(blob, index, k, pathOf(site));
+  let coreExports: WebAssembly.Exports;
+  try {
+    coreExports = new WebAssembly.Instance(core, coreImports(coreValues)).exports;
+  } catch (e) {
+    if (e instanceof WebAssembly.LinkError) {
+      budget.left += count;
+      return null;
+    }
+    if (isStackExhaustion(e)) throw stackTrap(e, fusedTrapPath(e, step.fused, pathOf(site), false));
+    throw e;
+  }
+  const tables = blob.compiled.types;
+  const built: Instance[] = new Array(step.fused.built.length);
+  for (let i = 0; i < step.fused.built.length; i++) {
+    const b = step.fused.built[i];
+    built[i] = typedInstance(exportsFrom(b.exports, coreExports, stepSpaces, built), {
+      tables,
+      type: b.type,
+    });
+  }
+  return step.memberBuilt.map((m) => built[m]);
+}
+
+/**
  * The path of the fused instance whose code is on top of the stack of `e`
  * (V8 writes each wasm frame's byte offset in its module), under `path`,
  * the fused module's own; `path` when the stack shows none.
  */
-function fusedTrapPath(e: unknown, fused: FusedModule, path: string[]): string[] {
+function fusedTrapPath(
+  e: unknown,
+  fused: FusedModule,
+  path: string[],
+  lastIsSelf = true,
+): string[] {
   const frame = /wasm-function\[\d+\]:0x([0-9a-f]+)/.exec(e instanceof Error ? e.stack ?? "" : "");
   if (frame === null) return path;
   const offset = parseInt(frame[1], 16);
@@ -350,8 +425,8 @@ function fusedTrapPath(e: unknown, fused: FusedModule, path: string[]): string[]
   for (let i = 0; i < fused.code.length; i++) {
     if (fused.code[i] <= offset) at = i;
   }
-  // The last instance is the fused module itself.
-  if (at < 0 || at === fused.instances.length - 1) return path;
+  // The last instance is the fused module itself (a step's last is a member).
+  if (at < 0 || (lastIsSelf && at === fused.instances.length - 1)) return path;
   return [...path, fused.instances[at]];
 }
 
@@ -382,12 +457,24 @@ function runInitializers(
   args: Args,
   budget: Budget,
   spaces: IndexSpaces,
+  steps?: readonly FusedStep[],
 ): unknown[] | undefined {
   const { blob, upvars } = site.parts;
   let coreValues: unknown[] | undefined;
+  // The instances fused steps made, by the position of the `instantiate` each stands for.
+  let prepared: Map<number, Instance> | undefined;
+  let nextStep = 0;
   // Indexed: V8's first optimizing tier runs a for-of here measurably slower.
   for (let i = 0; i < initializers.length; i++) {
     const init = initializers[i];
+    if (steps !== undefined && nextStep < steps.length && steps[nextStep].members[0] === i) {
+      const step = steps[nextStep];
+      const made = runStep(site, step, nextStep++, args, budget, spaces);
+      if (made !== null) {
+        prepared ??= new Map();
+        for (let k = 0; k < made.length; k++) prepared.set(step.members[k], made[k]);
+      }
+    }
     switch (init.op) {
       case "import":
       case "alias": {
@@ -411,7 +498,7 @@ function runInitializers(
       case "instantiate":
         spaces[Kind.Instance] = appended(
           spaces[Kind.Instance],
-          instantiateChild(init, site, budget, spaces),
+          prepared?.get(i) ?? instantiateChild(init, site, budget, spaces),
         );
         break;
       case "instance":

@@ -8,7 +8,14 @@
 
 import { readArtifact } from "../artifact/read.ts";
 import { writeArtifact } from "../artifact/write.ts";
-import type { CompiledBlob, CompiledExport, CompiledModule, FusedModule } from "../compiled.ts";
+import type {
+  CompiledBlob,
+  CompiledExport,
+  CompiledModule,
+  FusedModule,
+  FusedStep,
+  Initializer,
+} from "../compiled.ts";
 import { CompileError, LinkError } from "../errors.ts";
 import { formatEntityType, formatValType } from "../format.ts";
 import { type CoreKind, type EntityKind, isCoreKind, Kind, kindName, withArticle } from "../ir.ts";
@@ -38,6 +45,10 @@ export interface LoadedBlob {
   readonly fusedCores: (WebAssembly.Module | undefined)[];
   /** As `coreExportsOnly`, for the fused forms. */
   readonly fusedExportsOnly: boolean[];
+  /** Each module's fused steps, if it has some (see `FusedStep`). */
+  readonly steps: (readonly FusedStep[] | undefined)[];
+  /** The `WebAssembly.Module` of each fused step, by module, made at most once. */
+  readonly stepCores: (WebAssembly.Module | undefined)[][];
   /**
    * Whether each core module is checked against its description when V8
    * has compiled it: for blobs read from artifacts, whose core bytes and
@@ -71,6 +82,11 @@ export function loadBlob(
     untrusted: from === "artifact",
     fused: compiled.modules.map((module) => fusedFormOf(module)),
     fusedCores: new Array(count),
+    steps: compiled.modules.map((module) => {
+      const fusion = module.fusion;
+      return fusion !== null && "reason" in fusion ? fusion.steps : undefined;
+    }),
+    stepCores: compiled.modules.map(() => []),
     fusedExportsOnly: compiled.modules.map((module) => {
       const fused = fusedFormOf(module);
       // The core exports exactly the module's exports when each reads its own name.
@@ -324,9 +340,10 @@ export class Module {
   /**
    * Whether compiling fused this module's instance graph into one core
    * module (see `docs/fusion.md`): which instances it fused, in the order
-   * they are created, or why it did not; and `nested`, when there are
-   * any, the modules nested in it that run fused on their own (the closed
-   * parts of a graph that is not, or module values instantiated later).
+   * they are created, or why it did not; `steps`, the runs of its own
+   * instances fused even so; and `nested`, the modules nested in it that
+   * run fused on their own (the closed parts of a graph that is not, or
+   * module values instantiated later), each when there are any.
    *
    * @example
    * ```ts
@@ -347,8 +364,13 @@ export class Module {
       : "reason" in fusion
       ? { fused: false, reason: fusion.reason }
       : { fused: true, instances: [...fusion.instances] };
+    const steps = fusion !== null && "reason" in fusion ? fusion.steps : undefined;
+    const withSteps: FusionReport = steps === undefined ? report : {
+      ...report,
+      steps: steps.map((step) => ({ instances: [...step.fused.instances] })),
+    };
     const nested = nestedFusions(blob.compiled, index);
-    return nested.length === 0 ? report : { ...report, nested };
+    return nested.length === 0 ? withSteps : { ...withSteps, nested };
   }
 }
 
@@ -413,6 +435,12 @@ export type FusionReport =
     }
   )
   & {
+    /**
+     * When it does not run as one core module: the runs of its own
+     * instances that do, each made at once when its first comes (its fused
+     * steps), when there are any.
+     */
+    steps?: { instances: string[] }[];
     /** Modules nested in it that run fused on their own, when there are any. */
     nested?: NestedFusion[];
   };
@@ -522,6 +550,39 @@ export function fusedCoreOf(
   }
   if (blob.untrusted) checkCoreShape(fusedShape(blob.compiled.modules[index], fused), core, path);
   return blob.fusedCores[index] = core;
+}
+
+/**
+ * The `WebAssembly.Module` of fused step `k` of module `index`, compiled on
+ * first use (and checked against the step when the blob came from an
+ * artifact).
+ */
+export function stepCoreOf(
+  blob: LoadedBlob,
+  index: number,
+  k: number,
+  path: readonly string[],
+): WebAssembly.Module {
+  const cached = blob.stepCores[index][k];
+  if (cached !== undefined) return cached;
+  const step = blob.steps[index]![k];
+  let core: WebAssembly.Module;
+  try {
+    core = new WebAssembly.Module(step.fused.core as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw coreCompileError(e, path, "fused core module");
+  }
+  if (blob.untrusted) {
+    // Its imports are the core kinds among the values it reads, in order.
+    const initializers = step.values.map((v): Initializer => ({
+      op: "import",
+      name: "",
+      kind: v.kind,
+    }));
+    const shape = { ...fusedShape(blob.compiled.modules[index], step.fused), initializers };
+    checkCoreShape(shape, core, path);
+  }
+  return blob.stepCores[index][k] = core;
 }
 
 /**
@@ -671,13 +732,19 @@ export async function compileCores(
   blob: LoadedBlob,
   paths: readonly (readonly string[])[],
 ): Promise<void> {
-  // A fused module needs only its fused core: the cores it covers compile
-  // if ever needed (a module value the host instantiates, say).
+  // A fused module (or step) needs only its fused core: the cores it covers
+  // compile if ever needed (a module value the host instantiates, say).
   const covered = new Set<number>();
   blob.fused.forEach((fused, i) => {
     if (fused === undefined) return;
     fusedCoreOf(blob, i, paths[i]);
     for (const m of fused.modules) covered.add(m);
+  });
+  blob.steps.forEach((steps, i) => {
+    steps?.forEach((step, k) => {
+      stepCoreOf(blob, i, k, paths[i]);
+      for (const m of step.fused.modules) covered.add(m);
+    });
   });
   await Promise.all(blob.compiled.modules.map(async (compiled, i) => {
     if (compiled.core === null || blob.cores[i] !== undefined || covered.has(i)) return;

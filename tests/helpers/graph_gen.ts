@@ -1899,10 +1899,10 @@ async function fusionPair(text: string): Promise<{ unfused: Module; fused: Modul
   return { unfused, fused: fusedAnywhere(module) ? module : null };
 }
 
-/** Whether `module`'s graph, or the graph of a module nested in it, runs fused. */
+/** Whether `module`'s graph, runs of its own instances, or a module nested in it run fused. */
 function fusedAnywhere(module: Module): boolean {
   const report = module.fusion();
-  return report.fused || report.nested !== undefined;
+  return report.fused || report.steps !== undefined || report.nested !== undefined;
 }
 
 /** The outcome of {@linkcode comparePaths}. */
@@ -1913,12 +1913,16 @@ export interface Comparison {
   /** Each path that disagrees with the base (or a fact that does not hold), and how. */
   readonly mismatches: { path: string; differences: string[] }[];
   /**
-   * Whether the default compile fused its whole graph, or else some nested
-   * modules' (`nestedByDefault`), and whether fusing with copies allowed
-   * fused any of it.
+   * Whether the default compile fused its whole graph, or else part of it
+   * (`partByDefault`: runs of its own instances, or nested modules), and
+   * whether fusing with copies allowed fused any of it.
    */
   readonly fused: {
     readonly byDefault: boolean;
+    readonly partByDefault: boolean;
+    /** Whether the default compile made fused steps of its own program. */
+    readonly stepsByDefault: boolean;
+    /** Whether the default compile fused modules nested in it on their own. */
     readonly nestedByDefault: boolean;
     readonly withCopies: boolean;
   };
@@ -2022,7 +2026,9 @@ export async function comparePaths(
     mismatches,
     fused: {
       byDefault: report.fused,
-      nestedByDefault: !report.fused && report.nested !== undefined,
+      partByDefault: !report.fused && fusedAnywhere(fromText),
+      stepsByDefault: report.steps !== undefined,
+      nestedByDefault: report.nested !== undefined,
       withCopies,
     },
   };
