@@ -645,59 +645,15 @@ export function mixedChainText(levels: number): string {
 }
 
 /** The plugin of {@linkcode mixedChainText}, a core module: `g(x) = app.f(x) * 2`. */
-export const MIXED_PLUGIN = new Uint8Array([
-  0,
-  97,
-  115,
-  109,
-  1,
-  0,
-  0,
-  0, // header
-  1,
-  6,
-  1,
-  0x60,
-  1,
-  0x7f,
-  1,
-  0x7f, // type 0: (i32) -> i32
-  2,
-  9,
-  1,
-  3,
-  97,
-  112,
-  112,
-  1,
-  102,
-  0,
-  0, // import "app" "f" (func (type 0))
-  3,
-  2,
-  1,
-  0, // one function of type 0
-  7,
-  5,
-  1,
-  1,
-  103,
-  0,
-  1, // export "g" (func 1)
-  10,
-  11,
-  1,
-  9,
-  0,
-  0x20,
-  0,
-  0x10,
-  0,
-  0x41,
-  2,
-  0x6c,
-  0x0b, // (call 0 (local.get 0)) * 2
-]);
+export const MIXED_PLUGIN: Uint8Array = binary({
+  sections: [
+    FUNC_TYPE,
+    { id: 2, imports: [{ module: "app", field: "f", desc: { kind: 0, type: 0 } }] },
+    { id: 3, funcs: [0] },
+    { id: 7, exports: [{ name: "g", kind: 0, index: 1 }] },
+    codeSection([[0, 0x20, 0, 0x10, 0, 0x41, 2, 0x6c, 0x0b]]), // app.f(local 0) * 2
+  ],
+});
 
 /**
  * Instantiating the mixed graph (h): mlink unfused and fused (only `$app`
@@ -712,7 +668,7 @@ export function instantiateMixed(bytes: Uint8Array): Sides<() => unknown> {
     throw new Error(`the mixed graph should fuse $app alone: ${JSON.stringify(report)}`);
   }
   const plugin = compileSync(MIXED_PLUGIN);
-  const pluginCore = new WebAssembly.Module(MIXED_PLUGIN);
+  const pluginCore = new WebAssembly.Module(MIXED_PLUGIN as Uint8Array<ArrayBuffer>);
   const { blob, index } = moduleParts(unfused);
   const app = blob.compiled.modules[index].children[0];
   const chain = chainGlue(chainCoresFrom(unfused, app));
@@ -767,46 +723,14 @@ export function siblingsText(levels: number): string {
 }
 
 /** The plugin of {@linkcode siblingsText}, a core module: `p(x) = x * 2`. */
-export const SIBLINGS_PLUGIN = new Uint8Array([
-  0,
-  97,
-  115,
-  109,
-  1,
-  0,
-  0,
-  0, // header
-  1,
-  6,
-  1,
-  0x60,
-  1,
-  0x7f,
-  1,
-  0x7f, // type 0: (i32) -> i32
-  3,
-  2,
-  1,
-  0, // one function of type 0
-  7,
-  5,
-  1,
-  1,
-  112,
-  0,
-  0, // export "p" (func 0)
-  10,
-  9,
-  1,
-  7,
-  0,
-  0x20,
-  0,
-  0x41,
-  2,
-  0x6c,
-  0x0b, // (local.get 0) * 2
-]);
+export const SIBLINGS_PLUGIN: Uint8Array = binary({
+  sections: [
+    FUNC_TYPE,
+    { id: 3, funcs: [0] },
+    { id: 7, exports: [{ name: "p", kind: 0, index: 0 }] },
+    codeSection([[0, 0x20, 0, 0x41, 2, 0x6c, 0x0b]]), // local 0 * 2
+  ],
+});
 
 /**
  * Instantiating the siblings (i): mlink unfused and with its fused step,
@@ -822,7 +746,7 @@ export function instantiateSiblings(bytes: Uint8Array): Sides<() => unknown> {
     throw new Error(`the siblings should fuse as one step: ${JSON.stringify(report)}`);
   }
   const plugin = compileSync(SIBLINGS_PLUGIN);
-  const pluginCore = new WebAssembly.Module(SIBLINGS_PLUGIN);
+  const pluginCore = new WebAssembly.Module(SIBLINGS_PLUGIN as Uint8Array<ArrayBuffer>);
   const { blob, index } = moduleParts(unfused);
   const cores = blob.compiled.modules[index].children.map((child) => {
     const core = blob.cores[child];
