@@ -89,6 +89,8 @@ export function verifySteps(
   const imports = new Map<string, EntityKind>();
   for (const imp of blob.types.modules[module.type].imports) imports.set(imp.name, imp.type.kind);
   let after = -1;
+  const counts = [0, 0, 0, 0, 0, 0, 0];
+  let counted = 0;
   for (const step of steps) {
     const { members, fused } = step;
     if (members.length === 0 || step.memberBuilt.length !== members.length) {
@@ -101,14 +103,14 @@ export function verifySteps(
       after = m;
     }
     const first = members[0];
+    const taken = new Set(members);
     for (let i = first; i <= after; i++) {
-      if (inits[i].op === "instantiate" && !members.includes(i)) {
+      if (inits[i].op === "instantiate" && !taken.has(i)) {
         r.fail("a fused step leaves out an instantiate step among its members");
       }
     }
-    // The size of each space of the module when the step runs.
-    const counts = [0, 0, 0, 0, 0, 0, 0];
-    for (let i = 0; i < first; i++) counts[pushedKind(inits[i])]++;
+    // The size of each space of the module when the step runs (steps come in order).
+    while (counted < first) counts[pushedKind(inits[counted++])]++;
     const stepCounts = [0, 0, 0, 0, 0, 0, 0];
     for (const v of step.values) {
       const base = v.names.length > 0 ? Kind.Instance : v.kind;
