@@ -206,14 +206,22 @@ Deno.test("a wasm function of the wrong type fails where separate instances fail
   }
 });
 
-Deno.test("the instance budget counts fused instances", async () => {
+Deno.test("the instance budget counts fused instances, and fails where separate instances fail", async () => {
   const module = await compile(CHAIN);
   assert(module.fusion().fused);
-  const e = assertThrows(
-    () => instantiateSync(module, { host: { log() {} } }, { maxInstances: 2 }),
-    LinkError,
-  );
-  assert(e.message.includes("at most 2 instances"), e.message);
+  for (const fuse of [true, false]) {
+    const loaded = await compile(CHAIN, { fuse });
+    const order: number[] = [];
+    const e = assertThrows(
+      () =>
+        instantiateSync(loaded, { host: { log: (n: number) => order.push(n) } }, {
+          maxInstances: 2,
+        }),
+      LinkError,
+    );
+    assert(e.message.includes("at most 2 instances"), e.message);
+    assertEquals(order, [1], `fuse: ${fuse}: $a started before the limit stopped $b`);
+  }
   instantiateSync(module, { host: { log() {} } }, { maxInstances: 3 });
 });
 

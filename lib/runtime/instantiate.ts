@@ -278,12 +278,14 @@ function runFused(site: Site, fused: FusedModule, args: Args, budget: Budget): I
   const spaces: IndexSpaces = new Array(Kind.Instance + 1);
   const coreValues = runInitializers(site, fused.initializers, args, budget, spaces) ?? [];
   if (callersInUse() && anyNeedsCaller(coreValues)) return null;
+  // Past a limit, separate instances fail where they would, after the
+  // starts before them ran: fused, nothing would have run.
+  if (site.depth + fusedDepth(fused) > MAX_INSTANTIATION_DEPTH) return null;
   // The root was counted by run(); the instances fused with it count too.
-  if ((budget.left -= fused.instances.length - 1) < 0) {
-    throw new LinkError(
-      `instantiation limit reached: one instantiate may create at most ${budget.max} instances (option maxInstances)`,
-      { path: pathOf(site) },
-    );
+  const count = fused.instances.length - 1;
+  if ((budget.left -= count) < 0) {
+    budget.left += count;
+    return null;
   }
   const core = fusedCoreOf(blob, index, pathOf(site));
   let coreExports: WebAssembly.Exports;
@@ -377,10 +379,12 @@ function runStep(
     if (isCoreKind(v.kind)) coreValues.push(value);
   }
   if (callersInUse() && anyNeedsCaller(coreValues)) return null;
+  // Past a limit, the members, one by one, fail where they should.
+  if (site.depth + fusedDepth(step.fused) > MAX_INSTANTIATION_DEPTH) return null;
   const count = step.fused.instances.length;
   if ((budget.left -= count) < 0) {
     budget.left += count;
-    return null; // the members, one by one, reach the limit where they should
+    return null;
   }
   const core = stepCoreOf(blob, index, k, pathOf(site));
   let coreExports: WebAssembly.Exports;
@@ -404,6 +408,21 @@ function runStep(
     });
   }
   return step.memberBuilt.map((m) => built[m]);
+}
+
+/** How deep below the fused module (or step) its instances nest, found once from their paths. */
+const fusedDepths = new WeakMap<FusedModule, number>();
+
+function fusedDepth(fused: FusedModule): number {
+  let depth = fusedDepths.get(fused);
+  if (depth === undefined) {
+    depth = 0;
+    // A path is the module names below, joined by " > "; a name holding
+    // " > " itself only makes this deeper than it is, and so cautious.
+    for (const path of fused.instances) depth = Math.max(depth, path.split(" > ").length);
+    fusedDepths.set(fused, depth);
+  }
+  return depth;
 }
 
 /**
