@@ -25,15 +25,20 @@ import {
   generateProgram,
 } from "../tests/helpers/graph_gen.ts";
 
+const USAGE =
+  "usage: deno run -A bench/differential_run.ts [--count N] [--seed S] [--max-depth D] [--every N] [--print]";
 const args = parseArgs(Deno.args, {
   string: ["count", "seed", "max-depth", "every"],
   boolean: ["print", "help"],
   default: { count: "5000", seed: "1", "max-depth": "2", every: "500" },
+  // A misspelt option would otherwise be dropped, and the run would not be the one asked for.
+  unknown: (arg) => {
+    console.error(`unknown option ${arg}\n${USAGE}`);
+    Deno.exit(2);
+  },
 });
 if (args.help) {
-  console.log(
-    "usage: deno run -A bench/differential_run.ts [--count N] [--seed S] [--max-depth D] [--every N] [--print]",
-  );
+  console.log(USAGE);
   Deno.exit(0);
 }
 const whole = (name: string, min: number): number => {

@@ -658,8 +658,30 @@ Deno.test("a crafted fused step in an artifact is refused", async () => {
     ["not instantiate steps in order", (s) => ({ ...s, members: [...s.members].reverse() })],
     ["leaves out an instantiate", (s) => ({ ...s, members: [s.members[0], s.members[1] + 1] })],
     ["no built instance", (s) => ({ ...s, memberBuilt: s.memberBuilt.map(() => 99) })],
+    ["another type", (s) => ({ ...s, memberBuilt: [...s.memberBuilt].reverse() })],
   ];
   for (const [message, change] of cases) {
     assertThrows(() => Module.deserialize(tamper(change)), ArtifactError, message);
+  }
+});
+
+Deno.test("an instance of exports a step member passes on stays the same object", async () => {
+  // $a made twice keeps the graph from fusing whole; $bund, made by the top
+  // level's program, is an object of its own that $b re-exports.
+  const text = `(module
+    (import "f" (func $f))
+    (module $a (func (export "x")))
+    (module $b (import "i" (instance $i (export "f" (func)))) (export "i" (instance $i)))
+    (instance $a1 (instantiate $a))
+    (instance $bund (export "f" (func $f)))
+    (instance $a2 (instantiate $a))
+    (instance $b (instantiate $b (import "i" (instance $bund))))
+    (export "bund" (instance $bund))
+    (export "b" (instance $b)))`;
+  const module = await compile(text);
+  assertEquals(module.fusion().steps, [{ instances: ["module $a", "module $b"] }]);
+  for (const loaded of [module, Module.deserialize(module.serialize())]) {
+    const { exports } = instantiateSync(loaded, { f: () => {} });
+    assertStrictEquals((exports.b as Instance).exports.i, exports.bund);
   }
 });

@@ -273,7 +273,10 @@ class Planner {
     program: ProgramState,
   ): Sym {
     const value = program.spaces[kind][index];
-    if (kind === Kind.Module || ownedBy(value, inRun)) return value;
+    if (kind === Kind.Module) return value;
+    // An instance of exports is an object of its own, which a member may
+    // pass on: it is read from the instance space, never built again.
+    if (value.t !== "bundle" && ownedBy(value, inRun)) return value;
     if (kind === Kind.Instance) {
       if (index >= run.start) {
         throw new NotFusable("it takes an instance made after its run starts");

@@ -91,6 +91,11 @@ export function verifySteps(
   let after = -1;
   const counts = [0, 0, 0, 0, 0, 0, 0];
   let counted = 0;
+  // The module each entry of the module space holds, when its program defines it (else -1).
+  const defined: number[] = [];
+  for (const init of inits) {
+    if (pushedKind(init) === Kind.Module) defined.push(init.op === "module" ? init.compiled : -1);
+  }
   for (const step of steps) {
     const { members, fused } = step;
     if (members.length === 0 || step.memberBuilt.length !== members.length) {
@@ -130,8 +135,14 @@ export function verifySteps(
       if (index >= stepCounts[kind]) r.fail(`fused step: ${what} index ${index} out of range`);
     });
     verifyBuilt(r, blob.types, fused, check);
-    for (const b of step.memberBuilt) {
+    step.memberBuilt.forEach((b, k) => {
       if (b >= fused.built.length) r.fail("a fused step's member takes no built instance");
-    }
+      // A member takes an instance of the module it instantiates, when that is known here.
+      const init = inits[members[k]];
+      const module = init.op === "instantiate" ? defined[init.module] ?? -1 : -1;
+      if (module >= 0 && fused.built[b].type !== blob.modules[module].instanceType) {
+        r.fail("a fused step's member takes an instance of another type");
+      }
+    });
   }
 }
