@@ -357,12 +357,15 @@ Deno.test("a core module invalid on its own is refused, though it would be valid
   }
 });
 
-/** A root that instantiates a module the host gives, around a nested module whose graph is closed. */
-const MIXED = `(module
-  (import "host" "log" (func $log (param i32)))
+/** The imports of the mixed programs below: a host function, and a module the host gives (`PLUGIN`). */
+const HOST_AND_PLUGIN = `(import "host" "log" (func $log (param i32)))
   (import "plugin" (module $plugin
     (import "log" (func (param i32)))
-    (export "p" (func (result i32)))))
+    (export "p" (func (result i32)))))`;
+
+/** A root that instantiates a module the host gives, around a nested module whose graph is closed. */
+const MIXED = `(module
+  ${HOST_AND_PLUGIN}
   (module $app
     (import "log" (func $log (param i32)))
     (import "p" (func $p (result i32)))
@@ -534,10 +537,7 @@ Deno.test("nested modules that close over outer modules fuse when those are defi
  * run as one fused step.
  */
 const SIBLINGS = `(module
-  (import "host" "log" (func $log (param i32)))
-  (import "plugin" (module $plugin
-    (import "log" (func (param i32)))
-    (export "p" (func (result i32)))))
+  ${HOST_AND_PLUGIN}
   (module $a
     (import "log" (func $log (param i32)))
     (memory (export "memory") 1)
